@@ -1,0 +1,1 @@
+"""HTTP layer: FastAPI app factory, dependencies, RFC 9457 errors and routers."""

@@ -1,0 +1,76 @@
+"""Domain errors → HTTP status and RFC 9457 problem details, in one table.
+
+Every error body is ``application/problem+json`` with a stable ``code`` member clients
+can act on; nothing internal (stack traces, SQL) is ever returned.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from zones import errors
+
+log = logging.getLogger("zones.api")
+
+STATUS: dict[type[errors.ZonesError], int] = {
+    errors.NotFound: 404,
+    errors.InvalidInput: 400,
+    errors.Conflict: 409,
+    errors.ConfigurationError: 500,
+    errors.BackendUnavailable: 503,
+}
+PROBLEM = "application/problem+json"
+
+
+def status_for(exc: errors.ZonesError) -> int:
+    for cls in type(exc).__mro__:
+        if cls in STATUS:
+            return STATUS[cls]
+    return 400
+
+
+def problem(status: int, code: str, title: str, detail: str, instance: str,
+            **extra: Any) -> JSONResponse:
+    body = {"type": f"/errors/{code}", "title": title, "status": status, "detail": detail,
+            "instance": instance, "code": code, **extra}
+    return JSONResponse(body, status_code=status, media_type=PROBLEM)
+
+
+async def _zones_error(request: Request, exc: errors.ZonesError) -> JSONResponse:
+    status = status_for(exc)
+    if status >= 500:
+        log.error("%s: %s", exc.code, exc.detail)
+    return problem(status, exc.code, exc.title, exc.detail, request.url.path, **exc.extra)
+
+
+async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+    issues = [{"loc": list(e.get("loc", ())), "msg": e.get("msg"), "type": e.get("type")}
+              for e in exc.errors()]
+    return problem(422, "validation_error", "Request failed validation",
+                   "; ".join(f"{'.'.join(map(str, i['loc']))}: {i['msg']}" for i in issues),
+                   request.url.path, errors=issues)
+
+
+async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+    return problem(exc.status_code, code, str(exc.detail), str(exc.detail), request.url.path)
+
+
+async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    log.exception("unhandled error on %s", request.url.path)
+    return problem(500, "internal_error", "Internal error",
+                   "the service failed to handle this request; it has been logged",
+                   request.url.path)
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(errors.ZonesError, _zones_error)  # type: ignore[arg-type]
+    app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
+    app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]
+    app.add_exception_handler(Exception, _unexpected)

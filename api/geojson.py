@@ -1,0 +1,53 @@
+"""GeoJSON (RFC 7946) responses built from GeoDataFrames, served as ``application/geo+json``."""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+import geopandas as gpd
+import shapely
+from fastapi import Request
+from fastapi.responses import JSONResponse
+
+GEOJSON = "application/geo+json"
+
+
+class GeoJSONResponse(JSONResponse):
+    media_type = GEOJSON
+
+
+def _plain(value: Any) -> Any:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if hasattr(value, "item"):
+        return value.item()
+    return value
+
+
+def features(frame: gpd.GeoDataFrame, *, id_column: str = "id") -> list[dict[str, Any]]:
+    """Features of ``frame`` (EPSG:4326); geometry encoded by shapely in one vectorized call."""
+    geometries = shapely.to_geojson(frame.geometry.to_numpy()) if len(frame) else []
+    columns = [c for c in frame.columns if c != frame.geometry.name]
+    out = []
+    for geometry, row in zip(geometries, frame[columns].itertuples(index=False, name=None),
+                             strict=True):
+        props = {c: _plain(v) for c, v in zip(columns, row, strict=True)}
+        out.append({"type": "Feature", "id": props.get(id_column),
+                    "geometry": json.loads(geometry), "properties": props})
+    return out
+
+
+def collection(frame: gpd.GeoDataFrame, request: Request, *, limit: int | None = None,
+               offset: int = 0, has_more: bool = False) -> dict[str, Any]:
+    """A FeatureCollection with OGC-style ``links`` (self, next) and counts."""
+    links = [{"rel": "self", "type": GEOJSON, "href": str(request.url)}]
+    if has_more and limit is not None:
+        links.append({"rel": "next", "type": GEOJSON,
+                      "href": str(request.url.include_query_params(offset=offset + limit,
+                                                                   limit=limit))})
+    return {"type": "FeatureCollection", "features": features(frame),
+            "numberReturned": len(frame), "links": links}

@@ -1,0 +1,68 @@
+"""The application factory. Nothing is built at import: ``create_app(settings)`` does it."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from api import errors
+from api.routers import districts, health, pages, plots
+from zones import __version__
+from zones.db import create_engine, session_factory, upgrade
+from zones.settings import Settings
+
+log = logging.getLogger("zones.api")
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the service for ``settings``; the engine is made (and migrated) at start-up."""
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = create_engine(settings)
+        if settings.migrate_on_start:
+            upgrade(engine)
+        app.state.engine = engine
+        app.state.sessions = session_factory(engine)
+        log.info("zones %s on %s", __version__, settings.backend)
+        yield
+        engine.dispose()
+
+    app = FastAPI(
+        title="zones",
+        version=__version__,
+        summary="Plots, districts and infrastructure of an industrial free zone.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    errors.install(app)
+    _mount_assets(app, settings)
+    for router in (health.router, districts.router, plots.router, pages.router):
+        app.include_router(router)
+    return app
+
+
+def _mount_assets(app: FastAPI, settings: Settings) -> None:
+    """Serve every JS/CSS/font the pages use from this service (users may have no internet)."""
+    from maps.assets import STATIC_DIR, VENDOR, missing_assets
+
+    missing = missing_assets(settings.node_modules)
+    if missing:
+        log.warning("map assets missing (run `npm ci`): %s", ", ".join(missing[:5]))
+    for name, subdir in VENDOR.items():
+        directory = settings.node_modules / subdir
+        app.mount(f"{settings.static_prefix}/vendor/{name}",
+                  StaticFiles(directory=directory, check_dir=False), name=f"vendor-{name}")
+    app.mount(f"{settings.static_prefix}/maps", StaticFiles(directory=STATIC_DIR),
+              name="maps-static")
+
+
+def app_from_env() -> FastAPI:
+    """Factory for ``uvicorn --factory``: settings from ``ZONES_*`` variables."""
+    logging.basicConfig(level=logging.INFO)
+    return create_app(Settings())

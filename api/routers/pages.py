@@ -1,0 +1,35 @@
+"""HTML pages (the zone map). The map layers come from the database; the HTML from ``maps``."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query
+from fastapi.responses import HTMLResponse
+from maps.pages import render_zone_page
+
+from api.deps import SessionDep, SettingsDep
+from maps.layers import ZoneLayers
+from zones import frames
+
+router = APIRouter(tags=["pages"])
+
+
+@router.get("/", response_class=HTMLResponse, summary="The zone map (Persian by default)")
+def zone_map(
+    session: SessionDep,
+    settings: SettingsDep,
+    lang: Annotated[Literal["fa", "en"], Query(description="Page language")] = "fa",
+) -> HTMLResponse:
+    layers = ZoneLayers(
+        zone=frames.zone_frame(session),
+        districts=frames.district_frame(session),
+        expansion_areas=frames.expansion_frame(session),
+        plots=frames.plot_frame(session),
+        infrastructure=frames.infrastructure_frame(session),
+        customs_sites=frames.customs_frame(session),
+        protected_areas=frames.protected_frame(session),
+    )
+    html = render_zone_page(layers, lang=lang, static_prefix=settings.static_prefix,
+                            basemap_url=settings.basemap_url)
+    return HTMLResponse(html)

@@ -1,0 +1,94 @@
+"""Plots as GeoJSON, filtered by bbox, district, status and land use, paged."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import sqlalchemy as sa
+from fastapi import APIRouter, Query, Request
+from geojson_pydantic import Feature, FeatureCollection, Polygon
+from pydantic import BaseModel
+
+from api.deps import SessionDep, SettingsDep
+from api.geojson import GeoJSONResponse, collection, features
+from zones import errors, frames
+from zones.db import backend
+from zones.model import District, LandUse, Plot, PlotStatus
+from zones.text import fold, normalize
+
+router = APIRouter(prefix="/plots", tags=["plots"])
+
+
+class PlotProperties(BaseModel):
+    id: int
+    district_code: str
+    expansion_code: str | None
+    code: str
+    name_fa: str | None
+    name_en: str | None
+    land_use: LandUse
+    status: PlotStatus
+    max_coverage: float | None
+    far: float | None
+    area_m2: float
+
+
+PlotFeature = Feature[Polygon, PlotProperties]
+PlotCollection = FeatureCollection[PlotFeature]
+
+
+def parse_bbox(text: str) -> tuple[float, float, float, float]:
+    """``minLon,minLat,maxLon,maxLat`` in EPSG:4326, checked; Persian digits accepted."""
+    parts = (normalize(text) or "").split(",")
+    try:
+        minx, miny, maxx, maxy = (float(p) for p in parts)
+    except ValueError:
+        raise errors.InvalidBBox("bbox must be four numbers: minLon,minLat,maxLon,maxLat",
+                                 got=text) from None
+    if not (-180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90):
+        raise errors.InvalidBBox("bbox must be lon/lat degrees with min <= max", got=text)
+    return minx, miny, maxx, maxy
+
+
+@router.get("", response_model=PlotCollection, response_class=GeoJSONResponse,
+            summary="Current plots as a GeoJSON FeatureCollection")
+def list_plots(
+    session: SessionDep,
+    settings: SettingsDep,
+    request: Request,
+    bbox: Annotated[str | None, Query(description="minLon,minLat,maxLon,maxLat (EPSG:4326)",
+                                      examples=["49.49,37.44,49.52,37.46"])] = None,
+    district: Annotated[str | None, Query(description="District code, e.g. D1")] = None,
+    status: Annotated[PlotStatus | None, Query()] = None,
+    land_use: Annotated[LandUse | None, Query()] = None,
+    limit: Annotated[int | None, Query(ge=1, description="Page size (capped by the server)")]
+    = None,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> GeoJSONResponse:
+    page = min(limit or settings.page_size_default, settings.page_size_max)
+    conditions = []
+    if bbox is not None:
+        conditions.append(backend.bbox_clause(session, Plot.__table__, Plot.__table__.c.geom,
+                                              parse_bbox(bbox)))
+    if district is not None:
+        conditions.append(District.code == normalize(district))
+    if status is not None:
+        conditions.append(Plot.status == status)
+    if land_use is not None:
+        conditions.append(Plot.land_use == land_use)
+    where = sa.and_(sa.true(), *conditions)
+    frame = frames.plot_frame(session, where=where, limit=page + 1, offset=offset)
+    has_more = len(frame) > page
+    return GeoJSONResponse(collection(frame.iloc[:page], request, limit=page, offset=offset,
+                                      has_more=has_more))
+
+
+@router.get("/{district}/{code}", response_model=PlotFeature, response_class=GeoJSONResponse,
+            summary="One current plot by district and code (Persian or Latin digits)")
+def get_plot(district: str, code: str, session: SessionDep) -> GeoJSONResponse:
+    frame = frames.plot_frame(session, where=sa.and_(District.code == normalize(district),
+                                                     Plot.code_key == fold(code)))
+    if frame.empty:
+        raise errors.PlotNotFound(f"no current plot {normalize(code)!r} in {district!r}",
+                                  district=normalize(district), code=normalize(code))
+    return GeoJSONResponse(features(frame)[0])

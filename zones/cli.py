@@ -1,0 +1,139 @@
+"""The ``zones`` command: database, demo data, service, exchange files and invariant checks."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from zones.settings import Settings
+
+app = typer.Typer(help="Geospatial planning for industrial free zones.", no_args_is_help=True)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+
+def _engine(settings: Settings | None = None):
+    from zones.db import create_engine
+
+    return create_engine(settings or Settings())
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: str = "head") -> None:
+    """Apply migrations up to REVISION (default: newest)."""
+    from zones.db.migrate import current, upgrade
+
+    settings = Settings()
+    engine = _engine(settings)
+    upgrade(engine, revision)
+    typer.echo(f"{settings.backend}: schema at revision {current(engine)}")
+
+
+@db_app.command("current")
+def db_current() -> None:
+    """Print the schema revision."""
+    from zones.db.migrate import current
+
+    typer.echo(current(_engine()) or "(empty database)")
+
+
+@app.command()
+def demo(
+    plots: Annotated[int | None, typer.Option(help="Generate N plots (benchmarks)")] = None,
+    seed: Annotated[int, typer.Option(help="Random seed; same seed, same data")] = 1405,
+    reset: Annotated[bool, typer.Option(help="Delete the SpatiaLite file first")] = False,
+) -> None:
+    """Build the demo zone (Anzali: districts 1–3, the district-2 expansion, ~210 plots)."""
+    import sqlalchemy as sa
+    from data.demo import generate
+
+    from zones.db import session_factory, upgrade
+    from zones.model import Zone
+    from zones.services.loading import load_dataset
+
+    settings = Settings()
+    if reset and settings.backend == "spatialite":
+        path = Path(sa.make_url(settings.database_url).database or "")
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+    engine = _engine(settings)
+    upgrade(engine)
+    with session_factory(engine)() as session:
+        if session.scalar(sa.select(sa.func.count()).select_from(Zone)):
+            typer.echo("demo: the database already holds a zone; nothing to do (use --reset)")
+            return
+        started = time.perf_counter()
+        dataset = generate(seed=seed, plots=plots)
+        session.info["actor"] = "system:demo"
+        report = load_dataset(session=session, data=dataset, actor="system:demo")
+        session.commit()
+    typer.echo(f"demo: loaded {report} in {time.perf_counter() - started:.1f} s")
+
+
+@app.command()
+def serve(host: str = "127.0.0.1", port: int = 8000, reload: bool = False) -> None:
+    """Run the web service."""
+    import uvicorn
+
+    uvicorn.run("api.main:app_from_env", factory=True, host=host, port=port, reload=reload)
+
+
+@app.command("export")
+def export(
+    out: Annotated[Path, typer.Option("--out", "-o", help="File to write")] = Path("zone.gpkg"),
+    fmt: Annotated[str, typer.Option("--format", help="Only gpkg for now")] = "gpkg",
+) -> None:
+    """Export the zone (all layers and registers) to a GeoPackage."""
+    from zones.db import session_factory
+    from zones.exchange import read_database, write_gpkg
+
+    if fmt != "gpkg":
+        raise typer.BadParameter("only --format gpkg is supported", param_hint="--format")
+    with session_factory(_engine())() as session:
+        layers = write_gpkg(read_database(session), out)
+    typer.echo(f"export: wrote {len(layers)} layers to {out}")
+
+
+@app.command("import")
+def import_(path: Path) -> None:
+    """Import a GeoPackage written by `zones export` into this database (one transaction)."""
+    from zones.db import session_factory, upgrade
+    from zones.errors import ZonesError
+    from zones.exchange import read_gpkg
+    from zones.services.loading import load_dataset
+
+    engine = _engine()
+    upgrade(engine)
+    try:
+        dataset = read_gpkg(path)
+        with session_factory(engine)() as session, session.begin():
+            report = load_dataset(session=session, data=dataset, actor="system:import")
+    except ZonesError as exc:
+        typer.echo(f"import: refused ({exc.code}): {exc.detail}", err=True)
+        raise typer.Exit(2) from exc
+    typer.echo(f"import: loaded {report}")
+
+
+@app.command()
+def check() -> None:
+    """Check the database's invariants; exit 1 on any violation."""
+    from zones.db import session_factory
+    from zones.services.checks import run_checks
+
+    with session_factory(_engine())() as session:
+        violations = run_checks(session)
+    for v in violations:
+        shown = ", ".join(map(str, v.ids[:20])) + (" …" if len(v.ids) > 20 else "")
+        typer.echo(f"FAIL {v.rule}: {v.detail}" + (f" [{shown}]" if shown else ""))
+    if violations:
+        typer.echo(f"check: {len(violations)} violation(s)")
+        sys.exit(1)
+    typer.echo("check: all invariants hold")
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,79 @@
+"""Everything that differs between PostGIS and SpatiaLite, behind one dispatch.
+
+Each function branches on the dialect name so both implementations sit side by side.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import func
+from sqlalchemy.exc import DBAPIError
+
+from zones import errors
+
+
+def name(bind: sa.Connection | sa.Engine | Any) -> str:
+    """``"postgis"`` or ``"spatialite"`` for an engine, connection or session."""
+    dialect = bind.get_bind().dialect if hasattr(bind, "get_bind") else bind.dialect
+    return "postgis" if dialect.name == "postgresql" else "spatialite"
+
+
+def bbox_clause(bind: Any, table: sa.Table, column: sa.Column, bbox: tuple[float, ...]) -> Any:
+    """A WHERE clause selecting rows whose geometry intersects ``bbox`` (lon/lat), index-assisted.
+
+    PostGIS's planner uses the GiST index for ``&&`` on its own. SpatiaLite never uses
+    its R*Tree implicitly: the candidate rowids must be fetched from the
+    ``SpatialIndex`` virtual table, then refined with ``ST_Intersects``.
+    """
+    minx, miny, maxx, maxy = bbox
+    envelope = func.BuildMbr(minx, miny, maxx, maxy, 4326)
+    if name(bind) == "postgis":
+        env = func.ST_MakeEnvelope(minx, miny, maxx, maxy, 4326)
+        return sa.and_(column.op("&&")(env), func.ST_Intersects(column, env))
+    candidates = sa.text(
+        "SELECT rowid FROM SpatialIndex WHERE f_table_name = :t AND f_geometry_column = :c "
+        "AND search_frame = BuildMbr(:x0, :y0, :x1, :y1, 4326)"
+    ).bindparams(t=table.name, c=column.name, x0=minx, y0=miny, x1=maxx, y1=maxy)
+    return sa.and_(table.c.id.in_(candidates), func.ST_Intersects(column, envelope))
+
+
+# Constraint names → domain errors. SQLite reports the columns, not the index name.
+_UNIQUE_RULES: list[tuple[re.Pattern[str], type[errors.ZonesError], str]] = [
+    (re.compile(r"uq_allocation_active_plot|allocation\.plot_id"), errors.PlotAlreadyAllocated,
+     "the plot already has an active allocation"),
+    (re.compile(r"uq_plot_current_code|plot\.district_id, plot\.code_key"), errors.PlotCodeTaken,
+     "a current plot of this district already uses that code"),
+]
+
+
+def translate(exc: DBAPIError) -> errors.ZonesError | None:
+    """Map a database error raised by one of our constraints or triggers to a domain error.
+
+    Returns ``None`` for anything unrecognised, which the caller re-raises.
+    """
+    message = str(exc.orig) if exc.orig is not None else str(exc)
+    diag = getattr(exc.orig, "diag", None)
+    constraint = getattr(diag, "constraint_name", None) or ""
+    if "plot_overlap" in message:
+        return errors.PlotOverlap("the plot's interior overlaps a current plot")
+    for pattern, cls, text in _UNIQUE_RULES:
+        if pattern.search(constraint) or pattern.search(message):
+            return cls(text)
+    return None
+
+
+@contextmanager
+def translated_errors() -> Iterator[None]:
+    """Re-raise database errors from our constraints and triggers as domain errors."""
+    try:
+        yield
+    except DBAPIError as exc:
+        err = translate(exc)
+        if err is None:
+            raise
+        raise err from exc

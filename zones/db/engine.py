@@ -1,0 +1,83 @@
+"""Engines for the two supported backends.
+
+SpatiaLite: the Python built into these machines cannot load SQLite extensions, so the
+DB-API module is ``sqlean`` (sqlean.py, a drop-in ``sqlite3`` that can), loading Debian's
+``mod_spatialite``. PostGIS: ``psycopg`` 3.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from zones.errors import ConfigurationError
+from zones.settings import Settings
+
+
+def create_engine(settings: Settings, **kw: Any) -> Engine:
+    """Build the engine ``settings.database_url`` names, ready for spatial SQL."""
+    url = sa.make_url(settings.database_url)
+    if url.get_backend_name() == "sqlite":
+        return _spatialite_engine(url, settings.spatialite_library, **kw)
+    if url.get_backend_name() == "postgresql":
+        if url.drivername == "postgresql":
+            url = url.set(drivername="postgresql+psycopg")
+        return sa.create_engine(url, pool_pre_ping=True, **kw)
+    raise ConfigurationError(
+        f"unsupported database URL scheme {url.drivername!r}; use sqlite:/// or postgresql://",
+    )
+
+
+def _spatialite_engine(url: sa.URL, library: str, **kw: Any) -> Engine:
+    import sqlean  # a sqlite3-compatible module that can load extensions
+
+    if url.database and url.database != ":memory:":
+        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+    engine = sa.create_engine(
+        url, module=sqlean, connect_args={"check_same_thread": False, "timeout": 30}, **kw
+    )
+
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_conn: Any, _record: Any) -> None:
+        # Take transaction control away from the DB-API module so BEGIN is emitted by
+        # SQLAlchemy (below): pysqlite's implicit transactions break SERIALIZABLE reads.
+        dbapi_conn.isolation_level = None
+        dbapi_conn.enable_load_extension(True)
+        try:
+            dbapi_conn.load_extension(library)
+        except Exception as exc:
+            raise ConfigurationError(
+                f"cannot load SpatiaLite extension {library!r}: {exc}. "
+                "Install Debian's libsqlite3-mod-spatialite or set ZONES_SPATIALITE_LIBRARY."
+            ) from exc
+        finally:
+            dbapi_conn.enable_load_extension(False)
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA foreign_keys = ON")
+        cur.execute("PRAGMA busy_timeout = 30000")
+        if url.database and url.database != ":memory:":
+            cur.execute("PRAGMA journal_mode = WAL")
+        cur.execute("SELECT CheckSpatialMetaData()")
+        if cur.fetchone()[0] == 0:
+            cur.execute("SELECT InitSpatialMetaData(1)")  # 1 = in a single transaction
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn: sa.Connection) -> None:
+        conn.exec_driver_sql("BEGIN")
+
+    return engine
+
+
+def session_factory(engine: Engine) -> sessionmaker[Session]:
+    """A sessionmaker whose sessions write an audit event for every audited change."""
+    from zones.audit import install
+
+    factory = sessionmaker(engine, expire_on_commit=False)
+    install(factory)
+    return factory

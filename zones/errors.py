@@ -1,0 +1,85 @@
+"""Domain errors. Each carries a stable machine ``code`` that clients act on.
+
+The web layer maps these to HTTP status codes and RFC 9457 problem details in one
+table (``api/errors.py``); domain code never raises HTTP exceptions.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+
+class ZonesError(Exception):
+    """Base of every error the domain raises on purpose.
+
+    ``detail`` is safe to show a user; ``extra`` holds machine-readable context
+    (which plot, which rule) and is returned to the client as problem members.
+    """
+
+    code: ClassVar[str] = "zones_error"
+    title: ClassVar[str] = "Request could not be processed"
+
+    def __init__(self, detail: str, **extra: Any) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.extra = extra
+
+
+class NotFound(ZonesError):
+    code = "not_found"
+    title = "Resource not found"
+
+
+class PlotNotFound(NotFound):
+    code = "plot_not_found"
+    title = "Plot not found"
+
+
+class DistrictNotFound(NotFound):
+    code = "district_not_found"
+    title = "District not found"
+
+
+class InvalidInput(ZonesError):
+    code = "invalid_input"
+    title = "Invalid input"
+
+
+class InvalidGeometry(InvalidInput):
+    code = "invalid_geometry"
+    title = "Invalid geometry"
+
+
+class InvalidBBox(InvalidInput):
+    code = "invalid_bbox"
+    title = "Invalid bounding box"
+
+
+class Conflict(ZonesError):
+    code = "conflict"
+    title = "Conflicts with the current state"
+
+
+class PlotOverlap(Conflict):
+    code = "plot_overlap"
+    title = "Plot overlaps an existing plot"
+
+
+class PlotCodeTaken(Conflict):
+    code = "plot_code_taken"
+    title = "Plot code already used in this district"
+
+
+class PlotAlreadyAllocated(Conflict):
+    code = "plot_already_allocated"
+    title = "Plot already has an active allocation"
+
+
+class ConfigurationError(ZonesError):
+    code = "configuration_error"
+    title = "Service misconfigured"
+
+
+class BackendUnavailable(ZonesError):
+    code = "backend_unavailable"
+    title = "Database backend unavailable"

@@ -1,0 +1,112 @@
+"""Query results as GeoDataFrames: the one place rows become shapely geometries.
+
+Geometry leaves the database as WKB (``ST_AsBinary``) and is decoded in one vectorized
+``shapely.from_wkb`` call, never row by row.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+import shapely
+import sqlalchemy as sa
+from sqlalchemy import func
+from sqlalchemy.orm import Session
+
+from zones.model import (
+    CustomsSite,
+    District,
+    ExpansionArea,
+    InfrastructureAsset,
+    Plot,
+    ProtectedArea,
+    Zone,
+)
+
+
+def wkb(column: Any) -> Any:
+    """Select a geometry column as plain WKB bytes (no geoalchemy2 element wrapping)."""
+    return sa.type_coerce(func.ST_AsBinary(column), sa.LargeBinary).label("wkb")
+
+
+def frame(session: Session, stmt: sa.Select[Any]) -> gpd.GeoDataFrame:
+    """Run ``stmt`` (whose last column is ``wkb(...)``) and return a GeoDataFrame in EPSG:4326."""
+    result = session.execute(stmt)
+    columns = list(result.keys())
+    rows = result.all()
+    data = pd.DataFrame.from_records(rows, columns=columns)
+    geoms = shapely.from_wkb(data.pop("wkb").to_numpy()) if len(data) else []
+    return gpd.GeoDataFrame(data, geometry=gpd.GeoSeries(geoms, crs=4326), crs=4326)
+
+
+def _enum_values(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    for column in gdf.columns:
+        if column != "geometry" and len(gdf) and hasattr(gdf[column].iloc[0], "value"):
+            gdf[column] = gdf[column].map(lambda v: None if v is None else v.value)
+    return gdf
+
+
+def zone_frame(session: Session, zone_id: int | None = None) -> gpd.GeoDataFrame:
+    stmt = sa.select(Zone.id, Zone.code, Zone.name_fa, Zone.name_en, Zone.metric_srid,
+                     wkb(Zone.boundary)).order_by(Zone.id)
+    if zone_id is not None:
+        stmt = stmt.where(Zone.id == zone_id)
+    return frame(session, stmt)
+
+
+def district_frame(session: Session) -> gpd.GeoDataFrame:
+    stmt = sa.select(District.id, District.code, District.number, District.name_fa,
+                     District.name_en, District.kind, District.status,
+                     wkb(District.boundary)).order_by(District.id)
+    return _enum_values(frame(session, stmt))
+
+
+def expansion_frame(session: Session) -> gpd.GeoDataFrame:
+    stmt = (sa.select(ExpansionArea.id, ExpansionArea.code, District.code.label("district_code"),
+                      ExpansionArea.name_fa, ExpansionArea.name_en, ExpansionArea.decision_ref,
+                      ExpansionArea.decision_date, ExpansionArea.status,
+                      wkb(ExpansionArea.boundary))
+            .join(District, ExpansionArea.district_id == District.id).order_by(ExpansionArea.id))
+    return _enum_values(frame(session, stmt))
+
+
+def plot_frame(session: Session, *, where: Any = None, limit: int | None = None,
+               offset: int = 0) -> gpd.GeoDataFrame:
+    """Current plots with their district and expansion codes, in id order."""
+    stmt = (sa.select(Plot.id, District.code.label("district_code"),
+                      ExpansionArea.code.label("expansion_code"), Plot.code, Plot.name_fa,
+                      Plot.name_en, Plot.land_use, Plot.status, Plot.max_coverage, Plot.far,
+                      Plot.area_m2, wkb(Plot.geom))
+            .join(District, Plot.district_id == District.id)
+            .outerjoin(ExpansionArea, Plot.expansion_area_id == ExpansionArea.id)
+            .where(Plot.valid_to.is_(None)).order_by(Plot.id))
+    if where is not None:
+        stmt = stmt.where(where)
+    if limit is not None:
+        stmt = stmt.limit(limit).offset(offset)
+    return _enum_values(frame(session, stmt))
+
+
+def infrastructure_frame(session: Session) -> gpd.GeoDataFrame:
+    a = InfrastructureAsset
+    stmt = (sa.select(a.id, a.network, a.kind, a.name_fa, a.name_en, a.status, a.capacity,
+                      a.capacity_unit, a.width_m, District.code.label("district_code"),
+                      a.planned_completion, a.completed_on, wkb(a.geom))
+            .outerjoin(District, a.district_id == District.id).order_by(a.id))
+    return _enum_values(frame(session, stmt))
+
+
+def customs_frame(session: Session) -> gpd.GeoDataFrame:
+    c = CustomsSite
+    stmt = sa.select(c.id, c.code, c.name_fa, c.name_en, c.status, c.area_m2,
+                     wkb(c.geom)).order_by(c.id)
+    return _enum_values(frame(session, stmt))
+
+
+def protected_frame(session: Session) -> gpd.GeoDataFrame:
+    p = ProtectedArea
+    stmt = sa.select(p.id, p.code, p.kind, p.name_fa, p.name_en, p.buffer_m,
+                     wkb(p.geom)).order_by(p.id)
+    return _enum_values(frame(session, stmt))

@@ -1,0 +1,32 @@
+"""Users and roles. Object-level rules (an investor sees its own units) build on ``investor_id``."""
+
+from __future__ import annotations
+
+import enum
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from zones.model.base import Base, Timestamped, enum_column
+
+
+class Role(enum.StrEnum):
+    PUBLIC = "public"
+    INVESTOR = "investor"
+    CONSULTANT = "consultant"
+    STAFF = "staff"
+    WORKING_GROUP = "working_group"
+    ADMIN = "admin"
+
+
+class User(Timestamped, Base):
+    __tablename__ = "app_user"  # "user" is reserved in PostgreSQL
+    __audited__ = True
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(sa.String(100), unique=True)
+    display_name: Mapped[str] = mapped_column(sa.String(200))
+    role: Mapped[Role] = mapped_column(enum_column(Role))
+    investor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("investor.id"))
+    password_hash: Mapped[str | None] = mapped_column(sa.String(300))
+    is_active: Mapped[bool] = mapped_column(sa.Boolean, default=True)

@@ -1,0 +1,1 @@
+"""Workflows, one module each. Functions take the session keyword-only and own one step."""

@@ -1,0 +1,108 @@
+"""Creating and finding plots: codes normalised, areas measured in the zone's metric CRS."""
+
+from __future__ import annotations
+
+import shapely
+import sqlalchemy as sa
+from geoalchemy2.shape import from_shape
+from sqlalchemy.orm import Session
+
+from zones import errors
+from zones.db.backend import translated_errors
+from zones.model import District, LandUse, Plot, PlotStatus, Zone
+from zones.spatial.measurement import metric_area
+from zones.text import fold, normalize
+
+
+def validate_polygon(geometry: shapely.Geometry, *, what: str = "plot") -> shapely.Polygon:
+    """Check a lon/lat polygon at the boundary and say precisely what is wrong with it."""
+    if not isinstance(geometry, shapely.Polygon):
+        raise errors.InvalidGeometry(
+            f"{what} geometry must be a Polygon, got {geometry.geom_type}", got=geometry.geom_type
+        )
+    if geometry.is_empty:
+        raise errors.InvalidGeometry(f"{what} geometry is empty")
+    if not geometry.is_valid:
+        raise errors.InvalidGeometry(
+            f"{what} geometry is invalid: {shapely.is_valid_reason(geometry)}",
+            reason=shapely.is_valid_reason(geometry),
+        )
+    minx, miny, maxx, maxy = geometry.bounds
+    if minx < -180 or maxx > 180 or miny < -90 or maxy > 90:
+        raise errors.InvalidGeometry(f"{what} coordinates are not lon/lat degrees (EPSG:4326)")
+    if geometry.has_z:
+        geometry = shapely.force_2d(geometry)
+    return geometry
+
+
+def create_plot(
+    *,
+    session: Session,
+    district: District,
+    code: str,
+    geometry: shapely.Geometry,
+    land_use: LandUse = LandUse.INDUSTRIAL,
+    status: PlotStatus = PlotStatus.PLANNED,
+    max_coverage: float | None = None,
+    far: float | None = None,
+    name_fa: str | None = None,
+    name_en: str | None = None,
+    expansion_area_id: int | None = None,
+    plan_revision_id: int | None = None,
+) -> Plot:
+    """Add a current plot to ``district`` and flush it.
+
+    The code is stored normalised (Persian letters, ASCII digits) and compared case- and
+    script-insensitively; ``area_m2`` is computed in the zone's metric CRS. The database
+    refuses a duplicate code (:class:`~zones.errors.PlotCodeTaken`) and any overlap with a
+    current plot (:class:`~zones.errors.PlotOverlap`); the caller's transaction is then
+    unusable and must be rolled back.
+    """
+    polygon = validate_polygon(geometry)
+    clean = normalize(code)
+    if not clean:
+        raise errors.InvalidInput("plot code is empty", field="code")
+    zone = session.get(Zone, district.zone_id)
+    assert zone is not None  # district.zone_id is a NOT NULL foreign key
+    plot = Plot(
+        district_id=district.id,
+        code=clean,
+        code_key=fold(clean),
+        name_fa=normalize(name_fa),
+        name_en=normalize(name_en),
+        land_use=land_use,
+        status=status,
+        max_coverage=max_coverage,
+        far=far,
+        area_m2=float(metric_area([polygon], zone.metric_srid)[0]),
+        geom=from_shape(polygon, srid=4326),
+        expansion_area_id=expansion_area_id,
+        plan_revision_id=plan_revision_id,
+    )
+    session.add(plot)
+    with translated_errors():
+        session.flush()
+    return plot
+
+
+def find_plot(*, session: Session, district_code: str, code: str) -> Plot:
+    """The current plot with ``code`` in a district, however the code was typed.
+
+    ``"۳-۰۷"``, ``"٣-٠٧"`` and ``"3-07"`` find the same plot.
+    """
+    stmt = (
+        sa.select(Plot)
+        .join(District, Plot.district_id == District.id)
+        .where(
+            District.code == normalize(district_code),
+            Plot.code_key == fold(code),
+            Plot.valid_to.is_(None),
+        )
+    )
+    plot = session.scalars(stmt).one_or_none()
+    if plot is None:
+        raise errors.PlotNotFound(
+            f"no current plot {normalize(code)!r} in district {district_code!r}",
+            district=district_code, code=normalize(code),
+        )
+    return plot

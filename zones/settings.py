@@ -1,0 +1,52 @@
+"""Service configuration, read from ``ZONES_*`` environment variables (or ``.env``).
+
+Nothing is built at import time: callers construct :class:`Settings` and pass it on,
+so tests can build one app per backend.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ROOT = Path(__file__).resolve().parent.parent
+DEV_SECRET = "dev-insecure-secret-change-me"  # noqa: S105 - refused outside development
+
+
+class Settings(BaseSettings):
+    """All settings; one group per concern, prefixed ``ZONES_``."""
+
+    model_config = SettingsConfigDict(env_prefix="ZONES_", env_file=".env", extra="ignore")
+
+    environment: Literal["development", "test", "production"] = "development"
+    # Storage. sqlite:///... is SpatiaLite (embedded, default); postgresql+psycopg://... is PostGIS.
+    database_url: str = f"sqlite:///{ROOT / 'var' / 'zones.sqlite'}"
+    spatialite_library: str = Field(
+        "mod_spatialite", description="Name or path of the SpatiaLite extension"
+    )
+    migrate_on_start: bool = True
+    # Security.
+    secret_key: str = DEV_SECRET
+    # Web.
+    static_prefix: str = "/static"
+    node_modules: Path = ROOT / "node_modules"
+    basemap_url: str | None = Field(
+        None, description="XYZ tile URL of a basemap users can reach (an intranet tile server)"
+    )
+    basemap_attribution: str = ""
+    page_size_default: int = 100
+    page_size_max: int = 1000
+
+    @model_validator(mode="after")
+    def _refuse_default_secret(self) -> Settings:
+        if self.environment == "production" and self.secret_key == DEV_SECRET:
+            raise ValueError("ZONES_SECRET_KEY must be set to a real secret in production")
+        return self
+
+    @property
+    def backend(self) -> Literal["spatialite", "postgis"]:
+        """Which of the two supported backends :attr:`database_url` points at."""
+        return "postgis" if self.database_url.startswith("postgresql") else "spatialite"

@@ -1,0 +1,1 @@
+"""Pure geometry on shapely arrays and GeoDataFrames; no database, no web."""
