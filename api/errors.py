@@ -36,9 +36,10 @@ def status_for(exc: errors.ZonesError) -> int:
 
 
 def problem(status: int, code: str, title: str, detail: str, instance: str,
-            **extra: Any) -> JSONResponse:
-    body = {"type": f"/errors/{code}", "title": title, "status": status, "detail": detail,
-            "instance": instance, "code": code, **extra}
+            extra: dict[str, Any] | None = None) -> JSONResponse:
+    """An RFC 9457 body; ``extra`` members never override the standard ones."""
+    body = {**(extra or {}), "type": f"/errors/{code}", "title": title, "status": status,
+            "detail": detail, "instance": instance, "code": code}
     return JSONResponse(body, status_code=status, media_type=PROBLEM)
 
 
@@ -46,7 +47,7 @@ async def _zones_error(request: Request, exc: errors.ZonesError) -> JSONResponse
     status = status_for(exc)
     if status >= 500:
         log.error("%s: %s", exc.code, exc.detail)
-    return problem(status, exc.code, exc.title, exc.detail, request.url.path, **exc.extra)
+    return problem(status, exc.code, exc.title, exc.detail, request.url.path, exc.extra)
 
 
 async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -54,7 +55,7 @@ async def _validation_error(request: Request, exc: RequestValidationError) -> JS
               for e in exc.errors()]
     return problem(422, "validation_error", "Request failed validation",
                    "; ".join(f"{'.'.join(map(str, i['loc']))}: {i['msg']}" for i in issues),
-                   request.url.path, errors=issues)
+                   request.url.path, {"errors": issues})
 
 
 async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:

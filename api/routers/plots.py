@@ -90,5 +90,5 @@ def get_plot(district: str, code: str, session: SessionDep) -> GeoJSONResponse:
                                                      Plot.code_key == fold(code)))
     if frame.empty:
         raise errors.PlotNotFound(f"no current plot {normalize(code)!r} in {district!r}",
-                                  district=normalize(district), code=normalize(code))
+                                  district=normalize(district), plot_code=normalize(code))
     return GeoJSONResponse(features(frame)[0])

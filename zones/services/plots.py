@@ -103,6 +103,6 @@ def find_plot(*, session: Session, district_code: str, code: str) -> Plot:
     if plot is None:
         raise errors.PlotNotFound(
             f"no current plot {normalize(code)!r} in district {district_code!r}",
-            district=district_code, code=normalize(code),
+            district=district_code, plot_code=normalize(code),
         )
     return plot
