@@ -75,7 +75,7 @@ def run(backend: str, n: int, repeat: int, workdir: Path) -> dict[str, float]:
     upgrade(engine)
     data = generate(plots=n)
     started = time.perf_counter()
-    with session_factory(engine)() as session:
+    with session_factory(engine, write=True)() as session:
         load_dataset(session=session, data=data, actor="system:bench")
         session.commit()
     load_s = time.perf_counter() - started

@@ -36,7 +36,7 @@ def _load_demo(settings: Settings) -> None:
     from zones.services.loading import load_dataset
 
     engine = create_engine(settings)
-    with session_factory(engine)() as session:
+    with session_factory(engine, write=True)() as session:
         load_dataset(session=session, data=generate(), actor="system:test")
         session.commit()
     engine.dispose()
@@ -61,7 +61,7 @@ def engine(settings: Settings) -> Iterator[sa.Engine]:
 
 @pytest.fixture
 def sessions(engine: sa.Engine):
-    return session_factory(engine)
+    return session_factory(engine, write=True)
 
 
 @pytest.fixture
@@ -79,5 +79,5 @@ def demo_engine(demo_settings: Settings) -> Iterator[sa.Engine]:
 
 @pytest.fixture
 def demo_session(demo_engine: sa.Engine) -> Iterator[Session]:
-    with session_factory(demo_engine)() as s:
+    with session_factory(demo_engine, write=True)() as s:
         yield s

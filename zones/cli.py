@@ -62,7 +62,7 @@ def demo(
             Path(f"{path}{suffix}").unlink(missing_ok=True)
     engine = _engine(settings)
     upgrade(engine)
-    with session_factory(engine)() as session:
+    with session_factory(engine, write=True)() as session:
         if session.scalar(sa.select(sa.func.count()).select_from(Zone)):
             typer.echo("demo: the database already holds a zone; nothing to do (use --reset)")
             return
@@ -110,7 +110,7 @@ def import_(path: Path) -> None:
     upgrade(engine)
     try:
         dataset = read_gpkg(path)
-        with session_factory(engine)() as session, session.begin():
+        with session_factory(engine, write=True)() as session, session.begin():
             report = load_dataset(session=session, data=dataset, actor="system:import")
     except ZonesError as exc:
         typer.echo(f"import: refused ({exc.code}): {exc.detail}", err=True)

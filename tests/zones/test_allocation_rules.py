@@ -25,7 +25,7 @@ from zones.services.plots import create_plot
 START = dt.date(2026, 1, 15)
 
 
-def _investor(session, ref: str) -> Investor:  # noqa: ANN001
+def _investor(session, ref: str) -> Investor:
     investor = Investor(ref=ref, kind=PartyKind.LEGAL, name_fa=f"شرکت {ref}", nationality="IR")
     session.add(investor)
     session.flush()

@@ -9,7 +9,7 @@ from zones.model import AuditAction, AuditEvent, PlotStatus
 from zones.services.plots import create_plot
 
 
-def _events(session, entity: str, entity_id: int) -> list[AuditEvent]:  # noqa: ANN001
+def _events(session, entity: str, entity_id: int) -> list[AuditEvent]:
     return session.scalars(sa.select(AuditEvent).where(
         AuditEvent.entity == entity, AuditEvent.entity_id == entity_id)
         .order_by(AuditEvent.id)).all()

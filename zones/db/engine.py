@@ -69,15 +69,25 @@ def _spatialite_engine(url: sa.URL, library: str, **kw: Any) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _begin(conn: sa.Connection) -> None:
-        conn.exec_driver_sql("BEGIN")
+        # A deferred transaction that reads, then writes after another writer committed,
+        # fails at once with SQLITE_BUSY_SNAPSHOT (no busy wait is possible). Writers
+        # therefore take the write lock up front; readers stay deferred and never block.
+        immediate = conn.get_execution_options().get("zones_write", False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
     return engine
 
 
-def session_factory(engine: Engine) -> sessionmaker[Session]:
-    """A sessionmaker whose sessions write an audit event for every audited change."""
+def session_factory(engine: Engine, *, write: bool = False) -> sessionmaker[Session]:
+    """A sessionmaker whose sessions write an audit event for every audited change.
+
+    ``write=True`` is for workflows that change data: on SpatiaLite their transactions
+    start with ``BEGIN IMMEDIATE`` so concurrent writers queue (up to the busy timeout)
+    instead of failing; on PostGIS it changes nothing.
+    """
     from zones.audit import install
 
-    factory = sessionmaker(engine, expire_on_commit=False)
+    bind = engine.execution_options(zones_write=True) if write else engine
+    factory = sessionmaker(bind, expire_on_commit=False)
     install(factory)
     return factory
