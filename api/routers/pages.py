@@ -6,10 +6,10 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse
-from maps.pages import render_zone_page
 
 from api.deps import SessionDep, SettingsDep
 from maps.layers import ZoneLayers
+from maps.pages import render_zone_page
 from zones import frames
 
 router = APIRouter(tags=["pages"])
@@ -31,5 +31,6 @@ def zone_map(
         protected_areas=frames.protected_frame(session),
     )
     html = render_zone_page(layers, lang=lang, static_prefix=settings.static_prefix,
-                            basemap_url=settings.basemap_url)
+                            basemap_url=settings.basemap_url,
+                            basemap_attribution=settings.basemap_attribution)
     return HTMLResponse(html)

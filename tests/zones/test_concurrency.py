@@ -13,7 +13,7 @@ from zones.db.backend import translated_errors
 from zones.model import LandUse, Plot, PlotStatus
 
 
-def _plot(district_id: int, code: str, geom) -> Plot:  # noqa: ANN001
+def _plot(district_id: int, code: str, geom) -> Plot:
     return Plot(district_id=district_id, code=code, code_key=code, area_m2=2000.0,
                 land_use=LandUse.INDUSTRIAL, status=PlotStatus.PLANNED,
                 geom=from_shape(geom, srid=4326))
