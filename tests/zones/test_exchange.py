@@ -35,7 +35,8 @@ def test_round_trip_keeps_every_plot_and_register(demo_session, settings, tmp_pa
     old = before.plots.sort_values(key).reset_index(drop=True)
     new = after.plots.sort_values(key).reset_index(drop=True)
     assert len(new) == len(old) > 200
-    assert new[PLOT_FIELDS].fillna("").equals(old[PLOT_FIELDS].fillna(""))
+    assert new[PLOT_FIELDS].astype(object).fillna("").equals(
+        old[PLOT_FIELDS].astype(object).fillna(""))
     assert new.area_m2.to_numpy() == pytest.approx(old.area_m2.to_numpy(), rel=1e-9)
     assert new.geometry.geom_equals_exact(old.geometry, tolerance=1e-10).all()
     for layer in ("investors", "units", "bank_facilities", "allocations"):
