@@ -242,8 +242,9 @@ CUSTOMS = [
     ("C5", "زمین بکر نزدیک حسن‌رود", "Greenfield near Hasan Rud", 49.5800, 37.4600),
 ]
 
-# [A] shoreline ~ GSHHS full-resolution latitudes (brief 1.2), lon, lat.
-SHORE = [(49.18, 37.556), (49.275, 37.546), (49.35, 37.521), (49.45, 37.488),
+# Shoreline after the GSHHS full-resolution latitudes (brief 1.2), lon, lat. [A] west of
+# 49.3 E the coast bends north past Kapurchal so that estate 3 (on land per the brief) is.
+SHORE = [(49.18, 37.580), (49.275, 37.561), (49.31, 37.546), (49.35, 37.521), (49.45, 37.488),
          (49.55, 37.480), (49.75, 37.466), (49.95, 37.443), (49.97, 37.442)]
 OFFSHORE_DEG = 0.018  # ~2 km: the zone includes sea to 2 km offshore [S5]
 

@@ -62,9 +62,17 @@ class ZoneLayers:
         geometry = frame.geometry
         return frame[~(geometry.isna() | geometry.is_empty)]
 
-    def bounds(self) -> tuple[float, float, float, float] | None:
+    def bounds(self, *, focus: bool = False) -> tuple[float, float, float, float] | None:
         """``(min_lon, min_lat, max_lon, max_lat)`` of the zone, or of all layers when
-        the zone is empty; ``None`` when there is nothing to show."""
+        the zone is empty; ``None`` when there is nothing to show. With ``focus``, the
+        districts and expansion areas when there are any."""
+        if focus:
+            parts = [p for p in (self.drawable("districts"), self.drawable("expansion_areas"))
+                     if not p.empty]
+            if parts:
+                boxes = [_bounds(part) for part in parts]
+                return (min(b[0] for b in boxes), min(b[1] for b in boxes),
+                        max(b[2] for b in boxes), max(b[3] for b in boxes))
         zone = self.drawable("zone")
         if not zone.empty:
             return _bounds(zone)

@@ -27,11 +27,11 @@ from maps.styles import (
     DISTRICT_STYLE,
     EXPANSION_STYLE,
     NETWORK_COLOURS,
-    PROTECTED_STYLE,
     ZONE_STYLE,
     Style,
     infrastructure_style,
     plot_style,
+    protected_style,
 )
 
 TextFn = Callable[[popups.Row, str], tuple[Markup, Markup]]
@@ -113,7 +113,7 @@ def add_protected_areas(m: folium.Map, layers: ZoneLayers, lang: str) -> None:
     geojson(
         areas,
         popups.protected_text,
-        _fixed(PROTECTED_STYLE),
+        lambda row: protected_style(row.get("kind")),
         lang,
         marker=folium.CircleMarker(radius=6),
     ).add_to(group)

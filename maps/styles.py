@@ -72,6 +72,14 @@ PROTECTED_STYLE: Style = {
     "fillColor": "#74c476",
     "fillOpacity": 0.35,
 }
+SEA_STYLE: Style = {"color": "#6baed6", "weight": 1, "fillColor": "#c6dbef", "fillOpacity": 0.5}
+
+
+def protected_style(kind: object) -> Style:
+    """Water reads as water: the sea is blue, protected land green."""
+    return SEA_STYLE if str(kind) == "sea" else PROTECTED_STYLE
+
+
 BUFFER_STYLE: Style = {"color": "#238b45", "weight": 2, "dashArray": BUFFER_DASH, "fill": False}
 CUSTOMS_AREA_STYLE: Style = {"color": "#0c2c84", "weight": 2, "fillOpacity": 0.1}
 

@@ -127,16 +127,23 @@ def add_controls(m: folium.Map, *, lang: str) -> None:
     Legend(legend_html(lang), position="bottomright").add_to(m)
     if any(isinstance(child, Layer) and child.control for child in m._children.values()):
         position = "topleft" if direction(lang) == "rtl" else "topright"
-        folium.LayerControl(position=position, collapsed=False).add_to(m)
+        # Collapsed: open, the list of ~15 layers would cover a district at the map's edge.
+        folium.LayerControl(position=position, collapsed=True).add_to(m)
 
 
 def fit_to_layers(m: folium.Map, layers: ZoneLayers) -> None:
-    """Fit the view to the zone (or to whatever is drawn when the zone is empty)."""
-    bounds = layers.bounds()
+    """Fit the view to the districts people work on (the zone when there are none).
+
+    The free zone spans ~70 km of coast; fitted to it, a 50 ha estate is a few pixels.
+    """
+    bounds = layers.bounds(focus=True)
     if bounds is None:
         return
     min_lon, min_lat, max_lon, max_lat = bounds
-    m.fit_bounds([[min_lat, min_lon], [max_lat, max_lon]], padding=(16, 16), max_zoom=MAX_FIT_ZOOM)
+    # Side padding keeps the legend and the layer control (left and right, by language)
+    # off the districts.
+    m.fit_bounds([[min_lat, min_lon], [max_lat, max_lon]], padding=(170, 24),
+                 max_zoom=MAX_FIT_ZOOM)
 
 
 def use_local_assets(m: folium.Map, *, static_prefix: str = "/static", rtl: bool = False) -> None:

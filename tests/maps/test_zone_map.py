@@ -197,8 +197,12 @@ def test_only_some_layers_filled_still_renders(layers: ZoneLayers) -> None:
     assert "fitBounds" in html  # fitted to the plots when there is no zone
 
 
-def test_map_is_fitted_to_the_zone(layers: ZoneLayers) -> None:
-    min_lon, min_lat, max_lon, max_lat = layers.zone.total_bounds
+def test_map_is_fitted_to_the_districts(layers: ZoneLayers) -> None:
+    """The zone is ~70 km wide; the estates people work on must be visible at once."""
+    import pandas as pd
+
+    working = pd.concat([layers.districts.geometry, layers.expansion_areas.geometry])
+    min_lon, min_lat, max_lon, max_lat = working.total_bounds
 
     html = render(layers)
 
@@ -274,3 +278,15 @@ def test_zoom_control_sits_where_the_reader_starts(layers: ZoneLayers) -> None:
 def test_unknown_language_is_refused(layers: ZoneLayers) -> None:
     with pytest.raises(ValueError, match="unsupported language 'de'"):
         build_zone_map(layers, lang="de")
+
+
+def test_map_without_districts_is_fitted_to_the_zone(layers: ZoneLayers) -> None:
+    from dataclasses import replace
+
+    bare = replace(layers, districts=layers.districts.iloc[:0],
+                   expansion_areas=layers.expansion_areas.iloc[:0])
+    min_lon, min_lat, max_lon, max_lat = layers.zone.total_bounds
+    html = render(bare)
+    call = html[html.index("fitBounds(") :]
+    corners = [float(n) for n in re.findall(r"-?\d+\.\d+", call[: call.index("]]")])]
+    assert corners == pytest.approx([min_lat, min_lon, max_lat, max_lon])
