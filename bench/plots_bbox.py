@@ -63,7 +63,7 @@ def _database(backend: str, n: int, workdir: Path) -> Settings:
 
 
 def _windows(data, count: int, seed: int = 7) -> list[tuple[float, float, float, float]]:
-    centres = data.plots.geometry.centroid
+    centres = data.plots.geometry.representative_point()
     picks = np.random.default_rng(seed).choice(len(centres), size=count, replace=False)
     half = WINDOW_DEG / 2
     return [(c.x - half, c.y - half, c.x + half, c.y + half) for c in centres.iloc[picks]]

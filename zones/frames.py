@@ -72,9 +72,9 @@ def expansion_frame(session: Session) -> gpd.GeoDataFrame:
     return _enum_values(frame(session, stmt))
 
 
-def plot_frame(session: Session, *, where: Any = None, limit: int | None = None,
-               offset: int = 0) -> gpd.GeoDataFrame:
-    """Current plots with their district and expansion codes, in id order."""
+def plot_select(*, where: Any = None, limit: int | None = None, offset: int = 0
+                ) -> sa.Select[Any]:
+    """Current plots with their district and expansion codes, in id order; WKB last."""
     stmt = (sa.select(Plot.id, District.code.label("district_code"),
                       ExpansionArea.code.label("expansion_code"), Plot.code, Plot.name_fa,
                       Plot.name_en, Plot.land_use, Plot.status, Plot.max_coverage, Plot.far,
@@ -86,7 +86,13 @@ def plot_frame(session: Session, *, where: Any = None, limit: int | None = None,
         stmt = stmt.where(where)
     if limit is not None:
         stmt = stmt.limit(limit).offset(offset)
-    return _enum_values(frame(session, stmt))
+    return stmt
+
+
+def plot_frame(session: Session, *, where: Any = None, limit: int | None = None,
+               offset: int = 0) -> gpd.GeoDataFrame:
+    """Current plots (see :func:`plot_select`) as a GeoDataFrame."""
+    return _enum_values(frame(session, plot_select(where=where, limit=limit, offset=offset)))
 
 
 def infrastructure_frame(session: Session) -> gpd.GeoDataFrame:

@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Annotated
 
 import sqlalchemy as sa
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query, Request, Response
 from geojson_pydantic import Feature, FeatureCollection, Polygon
 from pydantic import BaseModel
 
 from api.deps import SessionDep, SettingsDep
-from api.geojson import GeoJSONResponse, collection, features
+from api.geojson import GEOJSON, GeoJSONResponse, encode_rows, features, page_links
 from zones import errors, frames
 from zones.db import backend
 from zones.model import District, LandUse, Plot, PlotStatus
@@ -51,6 +51,7 @@ def parse_bbox(text: str) -> tuple[float, float, float, float]:
 
 
 @router.get("", response_model=PlotCollection, response_class=GeoJSONResponse,
+            responses={200: {"content": {GEOJSON: {}}}},
             summary="Current plots as a GeoJSON FeatureCollection")
 def list_plots(
     session: SessionDep,
@@ -64,7 +65,7 @@ def list_plots(
     limit: Annotated[int | None, Query(ge=1, description="Page size (capped by the server)")]
     = None,
     offset: Annotated[int, Query(ge=0)] = 0,
-) -> GeoJSONResponse:
+) -> Response:
     page = min(limit or settings.page_size_default, settings.page_size_max)
     conditions = []
     if bbox is not None:
@@ -77,10 +78,10 @@ def list_plots(
     if land_use is not None:
         conditions.append(Plot.land_use == land_use)
     where = sa.and_(sa.true(), *conditions)
-    frame = frames.plot_frame(session, where=where, limit=page + 1, offset=offset)
-    has_more = len(frame) > page
-    return GeoJSONResponse(collection(frame.iloc[:page], request, limit=page, offset=offset,
-                                      has_more=has_more))
+    result = session.execute(frames.plot_select(where=where, limit=page + 1, offset=offset))
+    keys, rows = list(result.keys()), result.all()
+    links = page_links(request, limit=page, offset=offset, has_more=len(rows) > page)
+    return Response(encode_rows(keys, rows[:page], links=links), media_type=GEOJSON)
 
 
 @router.get("/{district}/{code}", response_model=PlotFeature, response_class=GeoJSONResponse,
