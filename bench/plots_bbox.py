@@ -20,10 +20,10 @@ from pathlib import Path
 
 import numpy as np
 import sqlalchemy as sa
-from data.demo import generate
 from fastapi.testclient import TestClient
 
 from api.main import create_app
+from data.demo import generate
 from zones.db import create_engine, session_factory, upgrade
 from zones.services.loading import load_dataset
 from zones.settings import Settings
