@@ -1,1 +1,1 @@
-"""Demo data: a deterministic generator of the Anzali demo zone (see README.md here)."""
+"""Demo and benchmark data for the zones service (see ``data/README.md``)."""

@@ -32,7 +32,6 @@ def backend(request: pytest.FixtureRequest) -> str:
 
 def _load_demo(settings: Settings) -> None:
     from data.demo import generate
-
     from zones.services.loading import load_dataset
 
     engine = create_engine(settings)
