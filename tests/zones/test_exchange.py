@@ -56,3 +56,21 @@ def test_gpkg_without_a_layer_is_refused(tmp_path, demo_session) -> None:
     pyogrio.write_dataframe(data.plots.iloc[:1], tmp_path / "only.gpkg", layer="plots")
     with pytest.raises(errors.InvalidInput, match="lacks layers"):
         read_gpkg(tmp_path / "only.gpkg")
+
+
+def test_cli_export_then_import(demo_settings, settings, tmp_path, monkeypatch) -> None:
+    from typer.testing import CliRunner
+
+    from zones.cli import app
+
+    runner = CliRunner()
+    path = tmp_path / "zone.gpkg"
+    monkeypatch.setenv("ZONES_DATABASE_URL", demo_settings.database_url)
+    exported = runner.invoke(app, ["export", "--format", "gpkg", "-o", str(path)])
+    assert exported.exit_code == 0, exported.output
+    monkeypatch.setenv("ZONES_DATABASE_URL", settings.database_url)
+    imported = runner.invoke(app, ["import", str(path)])
+    assert imported.exit_code == 0, imported.output
+    assert "218 plots" in imported.output
+    again = runner.invoke(app, ["import", str(path)])
+    assert again.exit_code == 2 and "already exists" in again.output
