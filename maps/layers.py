@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 
@@ -19,6 +20,10 @@ REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
     "protected_areas": ("kind", "name_fa", "name_en", "buffer_m"),
 }
 """Columns each non-empty layer must have; other columns are allowed and ignored."""
+
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 
 @dataclass(frozen=True, eq=False)
@@ -48,6 +53,21 @@ class ZoneLayers:
     def __post_init__(self) -> None:
         for field in fields(self):
             _check_layer(field.name, getattr(self, field.name))
+
+    @classmethod
+    def from_session(cls, session: Session) -> ZoneLayers:
+        """The current state of the database, one query per layer."""
+        from zones import frames
+
+        return cls(
+            zone=frames.zone_frame(session),
+            districts=frames.district_frame(session),
+            expansion_areas=frames.expansion_frame(session),
+            plots=frames.plot_frame(session),
+            infrastructure=frames.infrastructure_frame(session),
+            customs_sites=frames.customs_frame(session),
+            protected_areas=frames.protected_frame(session),
+        )
 
     @classmethod
     def empty(cls) -> ZoneLayers:

@@ -10,7 +10,6 @@ from fastapi.responses import HTMLResponse
 from api.deps import SessionDep, SettingsDep
 from maps.layers import ZoneLayers
 from maps.pages import render_zone_page
-from zones import frames
 
 router = APIRouter(tags=["pages"])
 
@@ -21,15 +20,7 @@ def zone_map(
     settings: SettingsDep,
     lang: Annotated[Literal["fa", "en"], Query(description="Page language")] = "fa",
 ) -> HTMLResponse:
-    layers = ZoneLayers(
-        zone=frames.zone_frame(session),
-        districts=frames.district_frame(session),
-        expansion_areas=frames.expansion_frame(session),
-        plots=frames.plot_frame(session),
-        infrastructure=frames.infrastructure_frame(session),
-        customs_sites=frames.customs_frame(session),
-        protected_areas=frames.protected_frame(session),
-    )
+    layers = ZoneLayers.from_session(session)
     html = render_zone_page(layers, lang=lang, static_prefix=settings.static_prefix,
                             basemap_url=settings.basemap_url,
                             basemap_attribution=settings.basemap_attribution)

@@ -9,19 +9,10 @@ from maps.messages import label
 from maps.pages import render_zone_page
 from maps.testing import embedded_features, external_urls
 from tests.common import make_zone
-from zones import frames
 
 
 def _layers(session: Session) -> ZoneLayers:
-    return ZoneLayers(
-        zone=frames.zone_frame(session),
-        districts=frames.district_frame(session),
-        expansion_areas=frames.expansion_frame(session),
-        plots=frames.plot_frame(session),
-        infrastructure=frames.infrastructure_frame(session),
-        customs_sites=frames.customs_frame(session),
-        protected_areas=frames.protected_frame(session),
-    )
+    return ZoneLayers.from_session(session)
 
 
 def test_empty_database_renders_an_empty_map(session: Session) -> None:
