@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
 from api.main import create_app
-from data.demo import generate
+from data.generator import generate
 from zones.db import create_engine, session_factory, upgrade
 from zones.services.loading import load_dataset
 from zones.settings import Settings

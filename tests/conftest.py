@@ -31,7 +31,7 @@ def backend(request: pytest.FixtureRequest) -> str:
 
 
 def _load_demo(settings: Settings) -> None:
-    from data.demo import generate
+    from data.generator import generate
     from zones.services.loading import load_dataset
 
     engine = create_engine(settings)

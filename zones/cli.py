@@ -50,7 +50,7 @@ def demo(
     """Build the demo zone (Anzali: districts 1–3, the district-2 expansion, ~210 plots)."""
     import sqlalchemy as sa
 
-    from data.demo import generate
+    from data.generator import generate
     from zones.db import session_factory, upgrade
     from zones.model import Zone
     from zones.services.loading import load_dataset

@@ -29,7 +29,7 @@ SPATIAL = ("zone", "districts", "expansion_areas", "plots", "infrastructure", "c
 
 @dataclass
 class Dataset:
-    """One zone as layers; the shape ``load_dataset`` reads and ``data.demo`` generates."""
+    """One zone as layers; the shape ``load_dataset`` reads and ``data.generator`` generates."""
 
     zone: gpd.GeoDataFrame
     districts: gpd.GeoDataFrame

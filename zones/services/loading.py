@@ -1,7 +1,7 @@
 """Bulk-load a zone dataset (the demo, a GeoPackage import, a benchmark zone) in one transaction.
 
 A *dataset* is any object with the layer attributes of :data:`LAYERS` (see
-``data/demo.py`` and ``zones/exchange.py``): GeoDataFrames in EPSG:4326 for spatial
+``data/generator.py`` and ``zones/exchange.py``): GeoDataFrames in EPSG:4326 for spatial
 layers, DataFrames for the rest, rows linked by codes and refs rather than ids. Rows
 go in through Core ``executemany`` (100k plots in seconds, not minutes), so the
 loader writes its audit events itself; the database's plot rules still apply.

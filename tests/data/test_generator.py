@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import shapely
 
-from data.demo import generate
+from data.generator import generate
 
 
 @pytest.fixture(scope="module")
