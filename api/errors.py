@@ -20,6 +20,8 @@ log = logging.getLogger("zones.api")
 
 STATUS: dict[type[errors.ZonesError], int] = {
     errors.NotFound: 404,
+    errors.NotAuthenticated: 401,
+    errors.Forbidden: 403,
     errors.InvalidInput: 400,
     errors.Conflict: 409,
     errors.ConfigurationError: 500,
@@ -47,7 +49,10 @@ async def _zones_error(request: Request, exc: errors.ZonesError) -> JSONResponse
     status = status_for(exc)
     if status >= 500:
         log.error("%s: %s", exc.code, exc.detail)
-    return problem(status, exc.code, exc.title, exc.detail, request.url.path, exc.extra)
+    response = problem(status, exc.code, exc.title, exc.detail, request.url.path, exc.extra)
+    if status == 401:
+        response.headers["WWW-Authenticate"] = "Bearer"
+    return response
 
 
 async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from api import errors
-from api.routers import districts, health, pages, plots
+from api.routers import auth, districts, health, pages, parties, plots
 from zones import __version__
 from zones.db import create_engine, session_factory, upgrade
 from zones.settings import Settings
@@ -42,7 +42,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     errors.install(app)
     _mount_assets(app, settings)
-    for router in (health.router, districts.router, plots.router, pages.router):
+    for router in (health.router, auth.router, districts.router, plots.router,
+                   parties.router, pages.router):
         app.include_router(router)
     return app
 

@@ -118,6 +118,42 @@ def import_(path: Path) -> None:
     typer.echo(f"import: loaded {report}")
 
 
+user_app = typer.Typer(help="User accounts.", no_args_is_help=True)
+app.add_typer(user_app, name="user")
+
+
+@user_app.command("add")
+def user_add(
+    username: str,
+    role: Annotated[str, typer.Option(help="public, investor, consultant, staff, "
+                                           "working_group or admin")],
+    password: Annotated[str, typer.Option(prompt=True, hide_input=True,
+                                          confirmation_prompt=True,
+                                          envvar="ZONES_USER_PASSWORD")],
+    investor: Annotated[str | None, typer.Option(help="Investor ref, for investor accounts")]
+    = None,
+    display_name: Annotated[str | None, typer.Option()] = None,
+) -> None:
+    """Create a user account (the password is prompted for, or read from ZONES_USER_PASSWORD)."""
+    from zones.db import session_factory, upgrade
+    from zones.errors import ZonesError
+    from zones.model import Role
+    from zones.services.users import create_user
+
+    engine = _engine()
+    upgrade(engine)
+    try:
+        with session_factory(engine, write=True)() as session, session.begin():
+            session.info["actor"] = "system:cli"
+            user = create_user(session=session, username=username, password=password,
+                               role=Role(role), display_name=display_name,
+                               investor_ref=investor)
+            typer.echo(f"user: created {user.username} ({user.role.value})")
+    except (ZonesError, ValueError) as exc:
+        typer.echo(f"user: refused: {exc}", err=True)
+        raise typer.Exit(2) from exc
+
+
 @app.command()
 def check() -> None:
     """Check the database's invariants; exit 1 on any violation."""

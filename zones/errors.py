@@ -75,6 +75,21 @@ class PlotAlreadyAllocated(Conflict):
     title = "Plot already has an active allocation"
 
 
+class NotAuthenticated(ZonesError):
+    code = "not_authenticated"
+    title = "Authentication required"
+
+
+class InvalidCredentials(NotAuthenticated):
+    code = "invalid_credentials"
+    title = "Invalid credentials"
+
+
+class Forbidden(ZonesError):
+    code = "forbidden"
+    title = "Not allowed"
+
+
 class ConfigurationError(ZonesError):
     code = "configuration_error"
     title = "Service misconfigured"

@@ -13,7 +13,7 @@ from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent.parent
-DEV_SECRET = "dev-insecure-secret-change-me"  # noqa: S105 - refused outside development
+DEV_SECRET = "dev-insecure-secret-change-me-not-for-production"  # noqa: S105 - refused outside development
 
 
 class Settings(BaseSettings):
@@ -44,6 +44,8 @@ class Settings(BaseSettings):
     def _refuse_default_secret(self) -> Settings:
         if self.environment == "production" and self.secret_key == DEV_SECRET:
             raise ValueError("ZONES_SECRET_KEY must be set to a real secret in production")
+        if len(self.secret_key) < 32:  # HS256 wants a key at least as long as its hash
+            raise ValueError("ZONES_SECRET_KEY must be at least 32 characters")
         return self
 
     @property

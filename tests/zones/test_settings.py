@@ -13,7 +13,9 @@ from zones.settings import Settings
 def test_production_refuses_the_development_secret() -> None:
     with pytest.raises(pydantic.ValidationError, match="ZONES_SECRET_KEY"):
         Settings(environment="production")
-    assert Settings(environment="production", secret_key="s3cret-from-vault").backend
+    assert Settings(environment="production", secret_key="s3cret-from-the-vault-" * 2).backend
+    with pytest.raises(pydantic.ValidationError, match="32 characters"):
+        Settings(secret_key="short")
 
 
 @pytest.mark.parametrize(("url", "backend"), [

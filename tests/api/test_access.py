@@ -1,0 +1,140 @@
+"""Who sees what: a role × endpoint × own/other-object matrix, on both backends.
+
+An investor asking for another investor's records gets 404, exactly as for a record that
+does not exist; consultants and the public have no access to party records.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+import sqlalchemy as sa
+from fastapi.testclient import TestClient
+
+from api.main import create_app
+from zones.db import create_engine, session_factory
+from zones.model import Investor, ProductionUnit, Role
+from zones.services.users import create_user
+from zones.settings import Settings
+
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture
+def world(demo_settings: Settings) -> Iterator[dict]:
+    engine = create_engine(demo_settings)
+    with session_factory(engine, write=True)() as session:
+        owners = session.execute(
+            sa.select(Investor.ref, sa.func.count(ProductionUnit.id))
+            .join(ProductionUnit).group_by(Investor.ref)
+            .order_by(sa.func.count(ProductionUnit.id).desc(), Investor.ref)).all()
+        own, other = owners[0][0], owners[1][0]
+        units = {ref: set(session.scalars(sa.select(ProductionUnit.ref).join(Investor)
+                                          .where(Investor.ref == ref)))
+                 for ref in (own, other)}
+        for name, role in [("inv", Role.INVESTOR), ("cons", Role.CONSULTANT),
+                           ("staff", Role.STAFF), ("wg", Role.WORKING_GROUP),
+                           ("admin", Role.ADMIN)]:
+            create_user(session=session, username=name, password=PASSWORD, role=role,
+                        investor_ref=own if role is Role.INVESTOR else None)
+        session.commit()
+        totals = {"n_investors": session.scalar(sa.select(sa.func.count()).select_from(Investor)),
+                  "n_units": session.scalar(sa.select(sa.func.count()).select_from(
+                      ProductionUnit))}
+    engine.dispose()
+    with TestClient(create_app(demo_settings)) as client:
+        yield {"client": client, "own": own, "other": other, "units": units, **totals}
+
+
+def _headers(client: TestClient, username: str | None) -> dict[str, str]:
+    if username is None:
+        return {}
+    response = client.post("/auth/token", data={"username": username, "password": PASSWORD})
+    assert response.status_code == 200, response.text
+    return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+
+ROLES = [None, "inv", "cons", "staff", "wg", "admin"]
+# Expected status per (who, endpoint); "own"/"other" are the investor's and someone else's.
+MATRIX = {
+    None: {"/investors": 401, "investor:own": 401, "investor:other": 401, "/units": 401,
+           "unit:own": 401, "unit:other": 401},
+    "inv": {"/investors": 200, "investor:own": 200, "investor:other": 404, "/units": 200,
+            "unit:own": 200, "unit:other": 404},
+    "cons": {"/investors": 403, "investor:own": 403, "investor:other": 403, "/units": 403,
+             "unit:own": 403, "unit:other": 403},
+    **{r: {"/investors": 200, "investor:own": 200, "investor:other": 200, "/units": 200,
+           "unit:own": 200, "unit:other": 200} for r in ("staff", "wg", "admin")},
+}
+
+
+def _url(world: dict, endpoint: str) -> str:
+    kind, _, whose = endpoint.partition(":")
+    if not whose:
+        return endpoint
+    investor = world[whose]
+    if kind == "investor":
+        return f"/investors/{investor}"
+    return f"/units/{sorted(world['units'][investor])[0]}"
+
+
+@pytest.mark.parametrize("who", ROLES, ids=lambda r: r or "anonymous")
+def test_role_matrix(world, who) -> None:
+    client = world["client"]
+    headers = _headers(client, who)
+    for endpoint, expected in MATRIX[who].items():
+        response = client.get(_url(world, endpoint), headers=headers)
+        assert response.status_code == expected, (who, endpoint, response.text)
+        if expected >= 400:
+            assert response.headers["content-type"] == "application/problem+json"
+
+
+def test_investor_lists_only_its_own_records(world) -> None:
+    client = world["client"]
+    headers = _headers(client, "inv")
+    investors = client.get("/investors", headers=headers).json()
+    assert [i["ref"] for i in investors] == [world["own"]]
+    units = client.get("/units", headers=headers).json()
+    assert {u["ref"] for u in units} == world["units"][world["own"]]
+    assert {u["investor_ref"] for u in units} == {world["own"]}
+
+
+def test_staff_list_everything(world) -> None:
+    client = world["client"]
+    headers = _headers(client, "staff")
+    assert len(client.get("/investors", headers=headers).json()) == world["n_investors"]
+    assert len(client.get("/units", headers=headers).json()) == world["n_units"]
+
+
+def test_wrong_password_and_bad_token_are_401_with_codes(world) -> None:
+    client = world["client"]
+    wrong = client.post("/auth/token", data={"username": "staff", "password": "nope"})
+    assert wrong.status_code == 401 and wrong.json()["code"] == "invalid_credentials"
+    unknown = client.post("/auth/token", data={"username": "ghost", "password": PASSWORD})
+    assert unknown.json()["code"] == "invalid_credentials"
+    bad = client.get("/me", headers={"Authorization": "Bearer not.a.token"})
+    assert bad.status_code == 401 and bad.json()["code"] == "not_authenticated"
+    assert bad.headers["www-authenticate"] == "Bearer"
+
+
+def test_me_and_username_normalised(world) -> None:
+    client = world["client"]
+    # Persian-keyboard digits or capitals in a username still sign the same person in.
+    response = client.post("/auth/token", data={"username": "STAFF", "password": PASSWORD})
+    me = client.get("/me", headers={"Authorization":
+                                    f"Bearer {response.json()['access_token']}"}).json()
+    assert me["username"] == "staff" and me["role"] == "staff"
+
+
+def test_token_from_another_secret_is_refused(world, demo_settings) -> None:
+    from api.security import issue_token
+    from zones.model import User
+
+    engine = create_engine(demo_settings)
+    with session_factory(engine)() as session:
+        user = session.scalar(sa.select(User).where(User.username == "admin"))
+        forged = issue_token(user, demo_settings.model_copy(update={"secret_key": "x" * 40}))
+    engine.dispose()
+    response = world["client"].get("/me", headers={"Authorization": f"Bearer {forged}"})
+    assert response.status_code == 401
