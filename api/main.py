@@ -29,6 +29,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             upgrade(engine)
         app.state.engine = engine
         app.state.sessions = session_factory(engine)
+        app.state.write_sessions = session_factory(engine, write=True)
         log.info("zones %s on %s", __version__, settings.backend)
         yield
         engine.dispose()

@@ -51,10 +51,18 @@ def jsonable(value: Any) -> Any:
     return str(value)
 
 
+REDACTED = "<secret>"
+
+
+def _value(obj: Base, key: str, value: Any) -> Any:
+    # Credentials never enter the audit trail: only that they were set or changed.
+    return REDACTED if key in getattr(obj, "__audit_secret__", ()) else jsonable(value)
+
+
 def _snapshot(obj: Base) -> dict[str, Any]:
     state = inspect(obj)
     return {
-        attr.key: jsonable(getattr(obj, attr.key))
+        attr.key: _value(obj, attr.key, getattr(obj, attr.key))
         for attr in state.mapper.column_attrs
         if attr.key not in ("created_at", "updated_at")
     }
@@ -69,8 +77,8 @@ def _changes(obj: Base) -> tuple[dict[str, Any], dict[str, Any]]:
             continue
         hist = state.attrs[attr.key].history
         if hist.has_changes():
-            before[attr.key] = jsonable(hist.deleted[0]) if hist.deleted else None
-            after[attr.key] = jsonable(hist.added[0]) if hist.added else None
+            before[attr.key] = _value(obj, attr.key, hist.deleted[0]) if hist.deleted else None
+            after[attr.key] = _value(obj, attr.key, hist.added[0]) if hist.added else None
     return before, after
 
 

@@ -154,6 +154,49 @@ def user_add(
         raise typer.Exit(2) from exc
 
 
+@user_app.command("token")
+def user_token(
+    username: str,
+    name: Annotated[str, typer.Option(help="What the token is for")] = "cli",
+    days: Annotated[int | None, typer.Option(help="Lifetime; none = until revoked")] = None,
+) -> None:
+    """Issue an API token for USERNAME; it is printed once and stored only hashed."""
+    import datetime as dt
+
+    import sqlalchemy as sa
+
+    from zones.db import session_factory
+    from zones.model import User
+    from zones.services.users import issue_token
+    from zones.text import fold
+
+    with session_factory(_engine(), write=True)() as session, session.begin():
+        session.info["actor"] = "system:cli"
+        user = session.scalar(sa.select(User).where(User.username == fold(username)))
+        if user is None:
+            typer.echo(f"token: no user {username!r}", err=True)
+            raise typer.Exit(2)
+        row, text = issue_token(session=session, user=user, name=name,
+                                lifetime=dt.timedelta(days=days) if days else None)
+    typer.echo(f"token {row.id} for {user.username}: {text}")
+
+
+@user_app.command("revoke")
+def user_revoke(token_id: int) -> None:
+    """Revoke API token TOKEN_ID."""
+    from zones.db import session_factory
+    from zones.model import ApiToken, utcnow
+
+    with session_factory(_engine(), write=True)() as session, session.begin():
+        session.info["actor"] = "system:cli"
+        token = session.get(ApiToken, token_id)
+        if token is None:
+            typer.echo(f"revoke: no token {token_id}", err=True)
+            raise typer.Exit(2)
+        token.revoked_at = token.revoked_at or utcnow()
+    typer.echo(f"revoke: token {token_id} revoked")
+
+
 @app.command()
 def check() -> None:
     """Check the database's invariants; exit 1 on any violation."""

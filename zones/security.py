@@ -1,29 +1,30 @@
-"""Password hashing (scrypt, from the standard library) and the role hierarchy.
+"""Passwords (Argon2id via argon2-cffi), API tokens (random, stored hashed), role groups.
 
-Hashes are self-describing (``scrypt$n$r$p$salt$hash``) so the cost can be raised later
-without breaking stored passwords.
+A password hash is Argon2id in its standard self-describing form, so the cost can be
+raised later (``needs_rehash``). An API token is 32 random bytes shown once; the database
+keeps only its SHA-256, so a leaked database leaks no usable token (a token has full
+entropy: no slow hash is needed, and lookups stay an index probe).
 """
 
 from __future__ import annotations
 
-import base64
 import hashlib
-import hmac
 import secrets
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
 
 from zones.model import Role
 
-_N, _R, _P = 2**14, 8, 1
+_HASHER = PasswordHasher()
+TOKEN_PREFIX = "zn_"  # noqa: S105 - a public prefix, not a secret
 
 # Roles that see every investor and unit; investors see their own, the public none.
 STAFF_ROLES = frozenset({Role.STAFF, Role.WORKING_GROUP, Role.ADMIN})
 
 
 def hash_password(password: str) -> str:
-    salt = secrets.token_bytes(16)
-    digest = hashlib.scrypt(password.encode(), salt=salt, n=_N, r=_R, p=_P, dklen=32)
-    encode = base64.b64encode
-    return f"scrypt${_N}${_R}${_P}${encode(salt).decode()}${encode(digest).decode()}"
+    return _HASHER.hash(password)
 
 
 def verify_password(password: str, stored: str | None) -> bool:
@@ -31,12 +32,15 @@ def verify_password(password: str, stored: str | None) -> bool:
     if not stored:
         return False
     try:
-        scheme, n, r, p, salt, digest = stored.split("$")
-        if scheme != "scrypt":
-            return False
-        expected = base64.b64decode(digest)
-        actual = hashlib.scrypt(password.encode(), salt=base64.b64decode(salt), n=int(n),
-                                r=int(r), p=int(p), dklen=len(expected))
-    except (ValueError, TypeError):
+        return _HASHER.verify(stored, password)
+    except (VerificationError, InvalidHashError):
         return False
-    return hmac.compare_digest(actual, expected)
+
+
+def new_token() -> str:
+    """A fresh API token, e.g. ``zn_Q3v…`` (the prefix lets secret scanners find leaks)."""
+    return TOKEN_PREFIX + secrets.token_urlsafe(32)
+
+
+def token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()

@@ -1,23 +1,37 @@
-"""Sign-in: an OAuth2 password flow that returns a bearer token, and who-am-I."""
+"""Sign-in and API tokens: the OAuth2 password flow issues a stored, revocable token."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+import sqlalchemy as sa
+from fastapi import APIRouter, Depends, Response
 from fastapi.security import OAuth2PasswordRequestForm
 from pydantic import BaseModel
 
-from api.deps import SessionDep, SettingsDep
-from api.security import CurrentUser, issue_token
-from zones.services.users import authenticate
+from api.deps import SessionDep, WriteSessionDep
+from api.security import CurrentUser
+from zones.model import ApiToken
+from zones.services.users import authenticate, issue_token, revoke_token
 
 router = APIRouter(tags=["auth"])
+LOGIN_LIFETIME = dt.timedelta(hours=8)
 
 
 class Token(BaseModel):
     access_token: str
     token_type: str = "bearer"  # noqa: S105 - the OAuth2 token type, not a secret
+    token_id: int
+    expires_at: dt.datetime | None
+
+
+class TokenInfo(BaseModel):
+    id: int
+    name: str
+    created_at: dt.datetime
+    expires_at: dt.datetime | None
+    revoked_at: dt.datetime | None
 
 
 class Me(BaseModel):
@@ -27,12 +41,32 @@ class Me(BaseModel):
     investor_id: int | None
 
 
-@router.post("/auth/token", response_model=Token, summary="Exchange username and password "
-             "for a bearer token (8 hours)")
-def token(form: Annotated[OAuth2PasswordRequestForm, Depends()], session: SessionDep,
-          settings: SettingsDep) -> Token:
+@router.post("/auth/token", response_model=Token,
+             summary="Exchange username and password for a bearer token (8 hours)")
+def token(form: Annotated[OAuth2PasswordRequestForm, Depends()],
+          session: WriteSessionDep) -> Token:
     user = authenticate(session=session, username=form.username, password=form.password)
-    return Token(access_token=issue_token(user, settings))
+    session.info["actor"] = user.username
+    row, text = issue_token(session=session, user=user, name="login", lifetime=LOGIN_LIFETIME)
+    session.commit()
+    return Token(access_token=text, token_id=row.id, expires_at=row.expires_at)
+
+
+@router.get("/auth/tokens", response_model=list[TokenInfo], summary="The caller's tokens")
+def list_tokens(user: CurrentUser, session: SessionDep) -> list[TokenInfo]:
+    rows = session.scalars(sa.select(ApiToken).where(ApiToken.user_id == user.id)
+                           .order_by(ApiToken.id)).all()
+    return [TokenInfo(id=r.id, name=r.name, created_at=r.created_at, expires_at=r.expires_at,
+                      revoked_at=r.revoked_at) for r in rows]
+
+
+@router.delete("/auth/tokens/{token_id}", status_code=204,
+               summary="Revoke a token (one's own; admins any)")
+def revoke(token_id: int, user: CurrentUser, session: WriteSessionDep) -> Response:
+    session.info["actor"] = user.username
+    revoke_token(session=session, token_id=token_id, by=user)
+    session.commit()
+    return Response(status_code=204)
 
 
 @router.get("/me", response_model=Me, summary="The signed-in user")

@@ -127,14 +127,50 @@ def test_me_and_username_normalised(world) -> None:
     assert me["username"] == "staff" and me["role"] == "staff"
 
 
-def test_token_from_another_secret_is_refused(world, demo_settings) -> None:
-    from api.security import issue_token
-    from zones.model import User
+def test_revoked_token_stops_working_at_once(world) -> None:
+    client = world["client"]
+    login = client.post("/auth/token", data={"username": "inv", "password": PASSWORD}).json()
+    headers = {"Authorization": f"Bearer {login['access_token']}"}
+    assert client.get("/units", headers=headers).status_code == 200
+    other = _headers(client, "staff")
+    # Someone else's token is invisible to a non-admin: revoking it is a 404.
+    assert client.delete(f"/auth/tokens/{login['token_id']}", headers=other).status_code == 404
+    assert client.delete(f"/auth/tokens/{login['token_id']}", headers=headers).status_code == 204
+    refused = client.get("/units", headers=headers)
+    assert refused.status_code == 401 and refused.json()["code"] == "not_authenticated"
 
+
+def test_tokens_are_stored_hashed_and_kept_out_of_the_audit(world, demo_settings) -> None:
+    from zones.model import ApiToken, AuditEvent, User
+
+    token = world["client"].post(
+        "/auth/token", data={"username": "admin", "password": PASSWORD}).json()["access_token"]
     engine = create_engine(demo_settings)
     with session_factory(engine)() as session:
-        user = session.scalar(sa.select(User).where(User.username == "admin"))
-        forged = issue_token(user, demo_settings.model_copy(update={"secret_key": "x" * 40}))
+        stored = session.scalars(sa.select(ApiToken.token_hash)).all()
+        events = session.scalars(sa.select(AuditEvent).where(
+            AuditEvent.entity.in_(["api_token", "app_user"]))).all()
+        hashes = session.scalars(sa.select(User.password_hash)).all()
     engine.dispose()
-    response = world["client"].get("/me", headers={"Authorization": f"Bearer {forged}"})
+    assert token not in stored and len(stored) >= 1
+    assert all(h.startswith("$argon2id$") for h in hashes)
+    dumped = " ".join(str(e.after) for e in events)
+    assert token not in dumped and "$argon2id$" not in dumped
+    assert all(h not in dumped for h in stored)
+
+
+def test_expired_token_is_refused(world, demo_settings) -> None:
+    import datetime as dt
+
+    from zones.model import User
+    from zones.services.users import issue_token
+
+    engine = create_engine(demo_settings)
+    with session_factory(engine, write=True)() as session:
+        user = session.scalar(sa.select(User).where(User.username == "staff"))
+        _, text = issue_token(session=session, user=user, name="old",
+                              lifetime=dt.timedelta(seconds=-1))
+        session.commit()
+    engine.dispose()
+    response = world["client"].get("/me", headers={"Authorization": f"Bearer {text}"})
     assert response.status_code == 401

@@ -6,6 +6,7 @@ import pytest
 import shapely
 
 from tests.common import PLOT_A, PLOT_FAR
+from zones.db.migrate import head
 
 
 def _codes(body: dict) -> list[str]:
@@ -89,4 +90,4 @@ def test_districts_have_metric_gross_area(client) -> None:
 def test_health_reports_backend_and_schema(client, backend: str) -> None:
     body = client.get("/health").json()
     assert body == {"status": "ok", "version": body["version"], "backend": backend,
-                    "schema_revision": "0001"}
+                    "schema_revision": head()}

@@ -1,7 +1,7 @@
 """ORM tables, one module per aggregate. Importing this package registers them all."""
 
 from zones.model.audit import AuditAction, AuditEvent
-from zones.model.auth import Role, User
+from zones.model.auth import ApiToken, Role, User
 from zones.model.base import STORAGE_SRID, Base, utcnow
 from zones.model.geography import (
     District,
@@ -43,12 +43,48 @@ from zones.model.tenure import (
 )
 
 __all__ = [
-    "HELD_STATUSES", "STORAGE_SRID", "Allocation", "AllocationStatus", "AuditAction",
-    "AuditEvent", "BankFacility", "Base", "CustomsSite", "District", "DistrictKind",
-    "DistrictStatus", "DormancyCause", "EnvGroup", "ExpansionArea", "ExpansionStatus",
-    "FacilityStatus", "InfrastructureAsset", "Investor", "LandUse", "LineageKind", "Network",
-    "Obligation", "ObligationKind", "ObligationStatus", "PartyKind", "PlanRevision", "Plot",
-    "PlotLineage", "PlotStatus", "ProductionUnit", "ProtectedArea", "ProtectedKind",
-    "RevisionStatus", "Role", "SiteStatus", "Tenure", "UnitStatus", "UnitStatusChange", "User",
-    "WorkStatus", "Zone", "utcnow",
+    "HELD_STATUSES",
+    "STORAGE_SRID",
+    "Allocation",
+    "AllocationStatus",
+    "ApiToken",
+    "AuditAction",
+    "AuditEvent",
+    "BankFacility",
+    "Base",
+    "CustomsSite",
+    "District",
+    "DistrictKind",
+    "DistrictStatus",
+    "DormancyCause",
+    "EnvGroup",
+    "ExpansionArea",
+    "ExpansionStatus",
+    "FacilityStatus",
+    "InfrastructureAsset",
+    "Investor",
+    "LandUse",
+    "LineageKind",
+    "Network",
+    "Obligation",
+    "ObligationKind",
+    "ObligationStatus",
+    "PartyKind",
+    "PlanRevision",
+    "Plot",
+    "PlotLineage",
+    "PlotStatus",
+    "ProductionUnit",
+    "ProtectedArea",
+    "ProtectedKind",
+    "RevisionStatus",
+    "Role",
+    "SiteStatus",
+    "Tenure",
+    "UnitStatus",
+    "UnitStatusChange",
+    "User",
+    "WorkStatus",
+    "Zone",
+    "utcnow",
 ]

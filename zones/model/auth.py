@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from zones.model.base import Base, Timestamped, enum_column
+from zones.model.base import Base, Timestamped, UTCDateTime, enum_column, utcnow
 
 
 class Role(enum.StrEnum):
@@ -22,6 +23,7 @@ class Role(enum.StrEnum):
 class User(Timestamped, Base):
     __tablename__ = "app_user"  # "user" is reserved in PostgreSQL
     __audited__ = True
+    __audit_secret__ = frozenset({"password_hash"})
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(sa.String(100), unique=True)
@@ -30,3 +32,19 @@ class User(Timestamped, Base):
     investor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("investor.id"))
     password_hash: Mapped[str | None] = mapped_column(sa.String(300))
     is_active: Mapped[bool] = mapped_column(sa.Boolean, default=True)
+
+
+class ApiToken(Base):
+    """A bearer token for programs and sessions. Only its SHA-256 is stored; revocable."""
+
+    __tablename__ = "api_token"
+    __audited__ = True
+    __audit_secret__ = frozenset({"token_hash"})
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("app_user.id"), index=True)
+    name: Mapped[str] = mapped_column(sa.String(100))
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

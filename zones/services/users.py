@@ -1,14 +1,16 @@
-"""User accounts: creation and password authentication."""
+"""User accounts, password authentication and API tokens (issue, check, revoke)."""
 
 from __future__ import annotations
+
+import datetime as dt
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from zones import errors
 from zones.db.backend import translated_errors
-from zones.model import Investor, Role, User
-from zones.security import hash_password, verify_password
+from zones.model import ApiToken, Investor, Role, User, utcnow
+from zones.security import hash_password, new_token, token_digest, verify_password
 from zones.text import fold, normalize
 
 # A real hash of a random password: authenticating an unknown user costs the same time
@@ -53,3 +55,39 @@ def authenticate(*, session: Session, username: str, password: str) -> User:
     if user is None or not ok or not user.is_active:
         raise errors.InvalidCredentials("unknown user or wrong password")
     return user
+
+
+def issue_token(*, session: Session, user: User, name: str,
+                lifetime: dt.timedelta | None) -> tuple[ApiToken, str]:
+    """A new token for ``user``; returns the row and the token text, shown only now."""
+    text = new_token()
+    token = ApiToken(user_id=user.id, name=normalize(name) or "token",
+                     token_hash=token_digest(text),
+                     expires_at=utcnow() + lifetime if lifetime else None)
+    session.add(token)
+    session.flush()
+    return token, text
+
+
+def user_for_token(*, session: Session, text: str) -> User:
+    """The active user a live (unexpired, unrevoked) token belongs to."""
+    token = session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == token_digest(text)))
+    now = utcnow()
+    if token is None or token.revoked_at is not None or (
+            token.expires_at is not None and token.expires_at <= now):
+        raise errors.NotAuthenticated("invalid, expired or revoked token")
+    user = session.get(User, token.user_id)
+    if user is None or not user.is_active:
+        raise errors.NotAuthenticated("the account is disabled")
+    return user
+
+
+def revoke_token(*, session: Session, token_id: int, by: User) -> ApiToken:
+    """Revoke a token: its owner or an admin may; anyone else is told it does not exist."""
+    token = session.get(ApiToken, token_id)
+    if token is None or (token.user_id != by.id and by.role is not Role.ADMIN):
+        raise errors.NotFound(f"no token {token_id}", token=token_id)
+    if token.revoked_at is None:
+        token.revoked_at = utcnow()
+        session.flush()
+    return token
