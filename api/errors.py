@@ -12,6 +12,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from zones import errors
@@ -28,6 +29,31 @@ STATUS: dict[type[errors.ZonesError], int] = {
     errors.BackendUnavailable: 503,
 }
 PROBLEM = "application/problem+json"
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details; ``code`` is the stable, machine-readable reason."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    instance: str
+    code: str
+
+
+# Documented on every operation, so the OpenAPI contract says what errors look like.
+PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"description": description, "model": Problem,
+             "content": {PROBLEM: {"schema": {"$ref": "#/components/schemas/Problem"}}}}
+    for status, description in [(400, "Invalid input"), (401, "Not signed in"),
+                                (403, "Not allowed"), (404, "Not found"),
+                                (409, "Conflict with the current state"),
+                                (422, "Request failed validation"),
+                                (503, "Database unavailable")]
+}
 
 
 def status_for(exc: errors.ZonesError) -> int:

@@ -7,9 +7,10 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 
-from api import errors
+from api import access_log, errors
 from api.routers import auth, districts, health, pages, parties, plots
 from zones import __version__
 from zones.db import create_engine, session_factory, upgrade
@@ -39,9 +40,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=__version__,
         summary="Plots, districts and infrastructure of an industrial free zone.",
         lifespan=lifespan,
+        responses=errors.PROBLEM_RESPONSES,
     )
     app.state.settings = settings
     errors.install(app)
+    access_log.install(app)
+    if settings.allowed_origins:
+        app.add_middleware(CORSMiddleware, allow_origins=settings.allowed_origins,
+                           allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+                           allow_headers=["Authorization", "Content-Type", "If-None-Match"])
     _mount_assets(app, settings)
     for router in (health.router, auth.router, districts.router, plots.router,
                    parties.router, pages.router):

@@ -75,11 +75,25 @@ def demo(
 
 
 @app.command()
-def serve(host: str = "127.0.0.1", port: int = 8000, reload: bool = False) -> None:
-    """Run the web service."""
+def serve(
+    host: Annotated[str | None, typer.Option(help="Default: ZONES_HOST")] = None,
+    port: Annotated[int | None, typer.Option(help="Default: ZONES_PORT")] = None,
+    workers: Annotated[int | None, typer.Option(help="Default: ZONES_WORKERS")] = None,
+    reload: bool = False,
+) -> None:
+    """Run the web service (uvicorn; several workers share one database)."""
     import uvicorn
 
-    uvicorn.run("api.main:app_from_env", factory=True, host=host, port=port, reload=reload)
+    settings = Settings()
+    if settings.migrate_on_start:
+        # Migrate once here, not in each worker's start-up.
+        from zones.db import upgrade
+
+        upgrade(_engine(settings))
+    uvicorn.run("api.main:app_from_env", factory=True, host=host or settings.host,
+                port=port or settings.port, workers=workers or settings.workers,
+                reload=reload, root_path=settings.root_path, proxy_headers=True,
+                access_log=False)
 
 
 @app.command("export")

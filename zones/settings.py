@@ -31,6 +31,12 @@ class Settings(BaseSettings):
     # Security.
     secret_key: str = DEV_SECRET
     # Web.
+    host: str = "127.0.0.1"
+    port: int = 8000
+    workers: int = 1
+    root_path: str = Field("", description="Path prefix when served behind a reverse proxy")
+    allowed_origins: list[str] = Field(default_factory=list,
+                                       description="Origins allowed by CORS (JSON list)")
     static_prefix: str = "/static"
     node_modules: Path = ROOT / "node_modules"
     basemap_url: str | None = Field(

@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Annotated
 
 import sqlalchemy as sa
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Depends, Path, Response
 from fastapi.security import OAuth2PasswordRequestForm
 from pydantic import BaseModel
 
@@ -62,7 +62,8 @@ def list_tokens(user: CurrentUser, session: SessionDep) -> list[TokenInfo]:
 
 @router.delete("/auth/tokens/{token_id}", status_code=204,
                summary="Revoke a token (one's own; admins any)")
-def revoke(token_id: int, user: CurrentUser, session: WriteSessionDep) -> Response:
+def revoke(token_id: Annotated[int, Path(ge=1, le=2**31 - 1)], user: CurrentUser,
+           session: WriteSessionDep) -> Response:
     session.info["actor"] = user.username
     revoke_token(session=session, token_id=token_id, by=user)
     session.commit()

@@ -7,8 +7,8 @@ from fastapi import APIRouter
 from pydantic import BaseModel
 
 from api.deps import SessionDep, SettingsDep
-from zones import __version__
-from zones.db.migrate import current
+from zones import __version__, errors
+from zones.db.migrate import current, head
 
 router = APIRouter(tags=["service"])
 
@@ -20,7 +20,18 @@ class Health(BaseModel):
     schema_revision: str | None
 
 
-@router.get("/health", response_model=Health, summary="Service and database health")
+@router.get("/ready", response_model=Health,
+            summary="Readiness: the database answers and its schema is current")
+def ready(session: SessionDep, settings: SettingsDep) -> Health:
+    revision = current(session.get_bind())
+    if revision != head():
+        raise errors.BackendUnavailable(f"schema at {revision}, code expects {head()}",
+                                        schema_revision=revision)
+    return Health(status="ready", version=__version__, backend=settings.backend,
+                  schema_revision=revision)
+
+
+@router.get("/health", response_model=Health, summary="Liveness: the service and database")
 def health(session: SessionDep, settings: SettingsDep) -> Health:
     session.execute(sa.text("SELECT 1"))
     return Health(status="ok", version=__version__, backend=settings.backend,

@@ -17,6 +17,7 @@ from zones.model import District, LandUse, Plot, PlotStatus
 from zones.text import fold, normalize
 
 router = APIRouter(prefix="/plots", tags=["plots"])
+MAX_OFFSET = 2**31 - 1  # past any real result set, and inside every backend's integer
 
 
 class PlotProperties(BaseModel):
@@ -62,9 +63,10 @@ def list_plots(
     district: Annotated[str | None, Query(description="District code, e.g. D1")] = None,
     status: Annotated[PlotStatus | None, Query()] = None,
     land_use: Annotated[LandUse | None, Query()] = None,
-    limit: Annotated[int | None, Query(ge=1, description="Page size (capped by the server)")]
+    limit: Annotated[int | None, Query(ge=1, le=MAX_OFFSET,
+                                       description="Page size (capped by the server)")]
     = None,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> Response:
     page = min(limit or settings.page_size_default, settings.page_size_max)
     conditions = []

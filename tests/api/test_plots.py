@@ -91,3 +91,11 @@ def test_health_reports_backend_and_schema(client, backend: str) -> None:
     body = client.get("/health").json()
     assert body == {"status": "ok", "version": body["version"], "backend": backend,
                     "schema_revision": head()}
+
+
+@pytest.mark.parametrize("params", [{"offset": 10**20}, {"limit": 10**20}, {"offset": -1}])
+def test_out_of_range_paging_is_a_validation_problem(client, params) -> None:
+    """Found by the fuzzer: an offset beyond int64 used to reach PostgreSQL as a 500."""
+    response = client.get("/plots", params=params)
+    assert response.status_code == 422
+    assert response.json()["code"] == "validation_error"
