@@ -55,6 +55,11 @@ class InvalidBBox(InvalidInput):
     title = "Invalid bounding box"
 
 
+class InvalidTile(InvalidInput):
+    code = "invalid_tile"
+    title = "No such tile"
+
+
 class Conflict(ZonesError):
     code = "conflict"
     title = "Conflicts with the current state"
