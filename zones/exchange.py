@@ -146,3 +146,41 @@ def read_gpkg(path: Path) -> Dataset:
         else:
             layers[name] = pyogrio.read_dataframe(path, layer=name, read_geometry=False)
     return Dataset(**layers)
+
+
+UNIT_PUBLIC_FIELDS = ["ref", "name_fa", "name_en", "isic4", "status", "knowledge_based",
+                      "export_share", "employment_actual"]
+
+
+def write_district_gpkg(session: Session, district_code: str, path: Path) -> dict[str, int]:
+    """A district for QGIS: its plots (with the unit on each, public fields only) and the
+    infrastructure serving it, as a GeoPackage at ``path``. Returns rows per layer.
+
+    No national IDs, contacts or bank facilities: the file may be shared outside.
+    """
+    district = session.scalar(sa.select(District).where(District.code == district_code))
+    if district is None:
+        raise errors.DistrictNotFound(f"no district {district_code!r}", district=district_code)
+    plots = frames.plot_frame(session, where=Plot.district_id == district.id)
+    u = ProductionUnit
+    units = pd.read_sql(
+        sa.select(Plot.id.label("plot_id"), *[getattr(u, f) for f in UNIT_PUBLIC_FIELDS])
+        .join(Allocation, Allocation.plot_id == Plot.id).join(u, Allocation.unit_id == u.id)
+        .where(Plot.district_id == district.id, Plot.valid_to.is_(None),
+               Allocation.status == "active"), session.connection())
+    units = _enum(units).rename(columns={"ref": "unit_ref", "name_fa": "unit_name_fa",
+                                          "name_en": "unit_name_en", "status": "unit_status"})
+    plots = plots.merge(units, left_on="id", right_on="plot_id", how="left").drop(
+        columns=["plot_id"])
+    infra = frames.infrastructure_frame(session)
+    infra = infra[infra.district_code == district.code].drop(columns=["district_code"])
+    if path.exists():
+        path.unlink()
+    written = {}
+    for name, frame in (("plots", plots), ("infrastructure", infra)):
+        if len(frame):
+            pyogrio.write_dataframe(gpd.GeoDataFrame(_for_file(frame), geometry="geometry",
+                                                     crs=4326), path, layer=name,
+                                    driver="GPKG", promote_to_multi=False)
+        written[name] = len(frame)
+    return written
