@@ -11,7 +11,17 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 
 from api import access_log, errors
-from api.routers import auth, districts, exports, health, pages, parties, plots, tiles
+from api.routers import (
+    auth,
+    districts,
+    exports,
+    health,
+    pages,
+    parties,
+    plots,
+    registers,
+    tiles,
+)
 from zones import __version__
 from zones.db import create_engine, session_factory, upgrade
 from zones.settings import Settings
@@ -51,7 +61,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                            allow_headers=["Authorization", "Content-Type", "If-None-Match"])
     _mount_assets(app, settings)
     for router in (health.router, auth.router, districts.router, plots.router,
-                   parties.router, pages.router, tiles.router, exports.router):
+                   parties.router, registers.router, pages.router, tiles.router,
+                   exports.router):
         app.include_router(router)
     return app
 

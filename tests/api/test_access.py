@@ -67,6 +67,17 @@ MATRIX = {
     **{r: {"/investors": 200, "investor:own": 200, "investor:other": 200, "/units": 200,
            "unit:own": 200, "unit:other": 200} for r in ("staff", "wg", "admin")},
 }
+REGISTERS = {  # /allocations, /bank-facilities, /audit-events, /users
+    None: (401, 401, 401, 401),
+    "inv": (200, 200, 403, 403),
+    "cons": (403, 403, 403, 403),
+    "staff": (200, 200, 200, 403),
+    "wg": (200, 200, 200, 403),
+    "admin": (200, 200, 200, 200),
+}
+for _who, _codes in REGISTERS.items():
+    MATRIX[_who].update(zip(("/allocations", "/bank-facilities", "/audit-events", "/users"),
+                            _codes, strict=True))
 
 
 def _url(world: dict, endpoint: str) -> str:
@@ -98,6 +109,30 @@ def test_investor_lists_only_its_own_records(world) -> None:
     units = client.get("/units", headers=headers).json()
     assert {u["ref"] for u in units} == world["units"][world["own"]]
     assert {u["investor_ref"] for u in units} == {world["own"]}
+
+
+def test_investor_sees_only_its_allocations_and_facilities(world) -> None:
+    client = world["client"]
+    headers = _headers(client, "inv")
+    me = client.get("/me", headers=headers).json()
+    allocations = client.get("/allocations", params={"limit": 1000}, headers=headers).json()
+    assert allocations["items"] and {a["investor_id"] for a in allocations["items"]} == {
+        me["investor_id"]}
+    assert len(allocations["items"]) == len(world["units"][world["own"]])
+    unit_ids = {a["unit_id"] for a in allocations["items"]}
+    facilities = client.get("/bank-facilities", headers=headers).json()["items"]
+    assert {f["unit_id"] for f in facilities} <= unit_ids
+
+
+def test_registers_page_with_next_links(world) -> None:
+    client = world["client"]
+    headers = _headers(client, "staff")
+    seen, url = [], "/allocations?limit=40"
+    while url:
+        body = client.get(url, headers=headers).json()
+        seen += [a["id"] for a in body["items"]]
+        url = body["next"]
+    assert len(seen) == len(set(seen)) == world["n_units"]
 
 
 def test_staff_list_everything(world) -> None:
