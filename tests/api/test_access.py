@@ -104,9 +104,9 @@ def test_role_matrix(world, who) -> None:
 def test_investor_lists_only_its_own_records(world) -> None:
     client = world["client"]
     headers = _headers(client, "inv")
-    investors = client.get("/investors", headers=headers).json()
+    investors = client.get("/investors", headers=headers).json()["items"]
     assert [i["ref"] for i in investors] == [world["own"]]
-    units = client.get("/units", headers=headers).json()
+    units = client.get("/units", headers=headers).json()["items"]
     assert {u["ref"] for u in units} == world["units"][world["own"]]
     assert {u["investor_ref"] for u in units} == {world["own"]}
 
@@ -138,8 +138,36 @@ def test_registers_page_with_next_links(world) -> None:
 def test_staff_list_everything(world) -> None:
     client = world["client"]
     headers = _headers(client, "staff")
-    assert len(client.get("/investors", headers=headers).json()) == world["n_investors"]
-    assert len(client.get("/units", headers=headers).json()) == world["n_units"]
+    big = {"limit": 1000}
+    assert len(client.get("/investors", params=big, headers=headers).json()["items"]) == world[
+        "n_investors"]
+    assert len(client.get("/units", params=big, headers=headers).json()["items"]) == world[
+        "n_units"]
+
+
+def test_unit_filters_search_and_sort(world) -> None:
+    client = world["client"]
+    headers = _headers(client, "staff")
+
+    def units(**params) -> list[dict]:
+        response = client.get("/units", params={"limit": 1000, **params}, headers=headers)
+        assert response.status_code == 200, response.text
+        return response.json()["items"]
+
+    dormant = units(status="dormant")
+    assert dormant and {u["status"] for u in dormant} == {"dormant"}
+    food = units(isic4="10")
+    assert food and all(u["isic4"].startswith("10") for u in food)
+    # Typed with Arabic kaf and yeh, as a Persian keyboard on Windows often does.
+    found = units(q="كاسپين")
+    assert found and all("کاسپین" in u["name_fa"] for u in found)
+    by_jobs = units(sort="-employment_actual")
+    jobs = [u["employment_actual"] for u in by_jobs]
+    assert jobs == sorted(jobs, reverse=True)
+    mine = units(investor=world["own"])
+    assert {u["ref"] for u in mine} == world["units"][world["own"]]
+    refused = client.get("/units", params={"sort": "password_hash"}, headers=headers)
+    assert refused.status_code == 400 and refused.json()["code"] == "invalid_input"
 
 
 def test_wrong_password_and_bad_token_are_401_with_codes(world) -> None:
