@@ -18,6 +18,7 @@ from api.routers import (
     health,
     pages,
     parties,
+    plot_changes,
     plots,
     registers,
     tiles,
@@ -61,6 +62,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                            allow_headers=["Authorization", "Content-Type", "If-None-Match"])
     _mount_assets(app, settings)
     for router in (health.router, auth.router, districts.router, plots.router,
+                   plot_changes.router,
                    parties.router, registers.router, pages.router, tiles.router,
                    exports.router):
         app.include_router(router)

@@ -40,9 +40,24 @@ class DistrictNotFound(NotFound):
     title = "District not found"
 
 
+class CollectionNotFound(NotFound):
+    code = "collection_not_found"
+    title = "Collection not found"
+
+
+class FeatureNotFound(NotFound):
+    code = "feature_not_found"
+    title = "Feature not found"
+
+
 class InvalidInput(ZonesError):
     code = "invalid_input"
     title = "Invalid input"
+
+
+class InvalidParameter(InvalidInput):
+    code = "invalid_parameter"
+    title = "Unknown or unusable query parameter"
 
 
 class InvalidGeometry(InvalidInput):
@@ -93,6 +108,11 @@ class InvalidCredentials(NotAuthenticated):
 class Forbidden(ZonesError):
     code = "forbidden"
     title = "Not allowed"
+
+
+class PlotStatusConflict(Conflict):
+    code = "plot_status_conflict"
+    title = "Status change needs the allocation workflow"
 
 
 class ConfigurationError(ZonesError):

@@ -6,54 +6,12 @@ does not exist; consultants and the public have no access to party records.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 import sqlalchemy as sa
-from fastapi.testclient import TestClient
 
-from api.main import create_app
+from tests.api.conftest import PASSWORD
+from tests.api.conftest import headers_for as _headers
 from zones.db import create_engine, session_factory
-from zones.model import Investor, ProductionUnit, Role
-from zones.services.users import create_user
-from zones.settings import Settings
-
-PASSWORD = "correct horse battery"
-
-
-@pytest.fixture
-def world(demo_settings: Settings) -> Iterator[dict]:
-    engine = create_engine(demo_settings)
-    with session_factory(engine, write=True)() as session:
-        owners = session.execute(
-            sa.select(Investor.ref, sa.func.count(ProductionUnit.id))
-            .join(ProductionUnit).group_by(Investor.ref)
-            .order_by(sa.func.count(ProductionUnit.id).desc(), Investor.ref)).all()
-        own, other = owners[0][0], owners[1][0]
-        units = {ref: set(session.scalars(sa.select(ProductionUnit.ref).join(Investor)
-                                          .where(Investor.ref == ref)))
-                 for ref in (own, other)}
-        for name, role in [("inv", Role.INVESTOR), ("cons", Role.CONSULTANT),
-                           ("staff", Role.STAFF), ("wg", Role.WORKING_GROUP),
-                           ("admin", Role.ADMIN)]:
-            create_user(session=session, username=name, password=PASSWORD, role=role,
-                        investor_ref=own if role is Role.INVESTOR else None)
-        session.commit()
-        totals = {"n_investors": session.scalar(sa.select(sa.func.count()).select_from(Investor)),
-                  "n_units": session.scalar(sa.select(sa.func.count()).select_from(
-                      ProductionUnit))}
-    engine.dispose()
-    with TestClient(create_app(demo_settings)) as client:
-        yield {"client": client, "own": own, "other": other, "units": units, **totals}
-
-
-def _headers(client: TestClient, username: str | None) -> dict[str, str]:
-    if username is None:
-        return {}
-    response = client.post("/auth/token", data={"username": username, "password": PASSWORD})
-    assert response.status_code == 200, response.text
-    return {"Authorization": f"Bearer {response.json()['access_token']}"}
-
 
 ROLES = [None, "inv", "cons", "staff", "wg", "admin"]
 # Expected status per (who, endpoint); "own"/"other" are the investor's and someone else's.

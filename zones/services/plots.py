@@ -9,7 +9,16 @@ from sqlalchemy.orm import Session
 
 from zones import errors
 from zones.db.backend import translated_errors
-from zones.model import District, LandUse, Plot, PlotStatus, Zone
+from zones.model import (
+    HELD_STATUSES,
+    Allocation,
+    AllocationStatus,
+    District,
+    LandUse,
+    Plot,
+    PlotStatus,
+    Zone,
+)
 from zones.spatial.measurement import metric_area
 from zones.text import fold, normalize
 
@@ -105,4 +114,37 @@ def find_plot(*, session: Session, district_code: str, code: str) -> Plot:
             f"no current plot {normalize(code)!r} in district {district_code!r}",
             district=district_code, plot_code=normalize(code),
         )
+    return plot
+
+
+EDITABLE = frozenset({"status", "land_use", "max_coverage", "far", "name_fa", "name_en"})
+
+
+def update_plot(*, session: Session, plot: Plot, changes: dict[str, object]) -> Plot:
+    """Apply staff edits to a current plot; flush, do not commit.
+
+    A plot is *held* (allocated … idle) exactly when it has an active allocation, so a
+    status edit may not cross that line: allocating and revoking are workflows of their
+    own (:mod:`zones.services.allocation`), with obligations and decisions.
+    """
+    unknown = set(changes) - EDITABLE
+    if unknown:
+        raise errors.InvalidInput(f"not editable: {sorted(unknown)}", fields=sorted(unknown))
+    if plot.valid_to is not None:
+        raise errors.Conflict("the plot has been superseded", plot_id=plot.id)
+    if "status" in changes:
+        held = session.scalar(sa.select(Allocation.id).where(
+            Allocation.plot_id == plot.id, Allocation.status == AllocationStatus.ACTIVE))
+        wants_held = PlotStatus(changes["status"]) in HELD_STATUSES
+        if wants_held != (held is not None):
+            raise errors.PlotStatusConflict(
+                f"status {changes['status']} needs {'an' if wants_held else 'no'} active "
+                "allocation; use the allocation workflow", plot_id=plot.id)
+    for key in ("name_fa", "name_en"):
+        if key in changes:
+            changes[key] = normalize(changes[key])  # type: ignore[arg-type]
+    for key, value in changes.items():
+        setattr(plot, key, value)
+    with translated_errors():
+        session.flush()
     return plot
