@@ -47,13 +47,8 @@ def _json_default(value: Any) -> Any:
     raise TypeError(f"{type(value).__name__} is not JSON serialisable")
 
 
-def encode_rows(keys: list[str], rows: list[Any], *, links: list[dict[str, Any]]) -> bytes:
-    """A FeatureCollection from result rows whose last column is WKB, as UTF-8 bytes.
-
-    The hot path of ``/plots``: geometry is written by shapely's GEOS GeoJSON writer in
-    one vectorized call and spliced in as text, never parsed back into Python objects.
-    Properties go through ``json.dumps`` (StrEnum values serialise as their strings).
-    """
+def _feature_texts(keys: list[str], rows: list[Any]) -> list[str]:
+    """Each row (WKB last) as the text of one GeoJSON Feature; geometry written by GEOS."""
     geometries = shapely.to_geojson(shapely.from_wkb([r[-1] for r in rows])) if rows else []
     names = keys[:-1]
     dumps = json.dumps
@@ -62,10 +57,30 @@ def encode_rows(keys: list[str], rows: list[Any], *, links: list[dict[str, Any]]
         props = dict(zip(names, row[:-1], strict=True))
         parts.append(f'{{"type":"Feature","id":{dumps(props.get("id"))},'
                      f'"geometry":{geometry},'
-                     f'"properties":{dumps(props, ensure_ascii=False, default=_json_default)}}}')
-    tail = dumps({"numberReturned": len(rows), "links": links}, ensure_ascii=False)
+                     f'"properties":{dumps(props, ensure_ascii=False, default=_json_default)}')
+    return parts
+
+
+def encode_rows(keys: list[str], rows: list[Any], *, links: list[dict[str, Any]],
+                members: dict[str, Any] | None = None) -> bytes:
+    """A FeatureCollection from result rows whose last column is WKB, as UTF-8 bytes.
+
+    The hot path of ``/plots``: geometry is written by shapely's GEOS GeoJSON writer in
+    one vectorized call and spliced in as text, never parsed back into Python objects.
+    Properties go through ``json.dumps`` (StrEnum values serialise as their strings).
+    ``members`` adds top-level members (OGC ``numberMatched``, ``timeStamp``).
+    """
+    parts = [f"{part}}}" for part in _feature_texts(keys, rows)]
+    tail = json.dumps({"numberReturned": len(rows), **(members or {}), "links": links},
+                      ensure_ascii=False, default=_json_default)
     return ('{"type":"FeatureCollection","features":[' + ",".join(parts) + "]," + tail[1:]
             ).encode()
+
+
+def encode_feature(keys: list[str], row: Any, *, links: list[dict[str, Any]]) -> bytes:
+    """One Feature (with OGC ``links``) from a result row whose last column is WKB."""
+    (part,) = _feature_texts(keys, [row])
+    return (part + ',"links":' + json.dumps(links, ensure_ascii=False) + "}").encode()
 
 
 def page_links(request: Request, *, limit: int, offset: int, has_more: bool

@@ -16,6 +16,7 @@ from api.routers import (
     districts,
     exports,
     health,
+    ogc,
     pages,
     parties,
     plot_changes,
@@ -64,7 +65,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in (health.router, auth.router, districts.router, plots.router,
                    plot_changes.router,
                    parties.router, registers.router, pages.router, tiles.router,
-                   exports.router):
+                   exports.router, ogc.router):
         app.include_router(router)
     return app
 

@@ -56,11 +56,27 @@ def zone_frame(session: Session, zone_id: int | None = None) -> gpd.GeoDataFrame
     return frame(session, stmt)
 
 
-def district_frame(session: Session) -> gpd.GeoDataFrame:
+def _scoped(stmt: sa.Select[Any], *, where: Any, limit: int | None, offset: int
+            ) -> sa.Select[Any]:
+    """``stmt`` narrowed by ``where`` and, when ``limit`` is given, cut to one page."""
+    if where is not None:
+        stmt = stmt.where(where)
+    if limit is not None:
+        stmt = stmt.limit(limit).offset(offset)
+    return stmt
+
+
+def district_select(*, where: Any = None, limit: int | None = None, offset: int = 0
+                    ) -> sa.Select[Any]:
+    """Districts in id order; WKB last."""
     stmt = sa.select(District.id, District.code, District.number, District.name_fa,
                      District.name_en, District.kind, District.status,
                      wkb(District.boundary)).order_by(District.id)
-    return _enum_values(frame(session, stmt))
+    return _scoped(stmt, where=where, limit=limit, offset=offset)
+
+
+def district_frame(session: Session) -> gpd.GeoDataFrame:
+    return _enum_values(frame(session, district_select()))
 
 
 def expansion_frame(session: Session) -> gpd.GeoDataFrame:
@@ -72,6 +88,9 @@ def expansion_frame(session: Session) -> gpd.GeoDataFrame:
     return _enum_values(frame(session, stmt))
 
 
+CURRENT_PLOT = Plot.valid_to.is_(None)  # a plot row not yet superseded by a revision
+
+
 def plot_select(*, where: Any = None, limit: int | None = None, offset: int = 0
                 ) -> sa.Select[Any]:
     """Current plots with their district and expansion codes, in id order; WKB last."""
@@ -81,12 +100,8 @@ def plot_select(*, where: Any = None, limit: int | None = None, offset: int = 0
                       Plot.area_m2, wkb(Plot.geom))
             .join(District, Plot.district_id == District.id)
             .outerjoin(ExpansionArea, Plot.expansion_area_id == ExpansionArea.id)
-            .where(Plot.valid_to.is_(None)).order_by(Plot.id))
-    if where is not None:
-        stmt = stmt.where(where)
-    if limit is not None:
-        stmt = stmt.limit(limit).offset(offset)
-    return stmt
+            .where(CURRENT_PLOT).order_by(Plot.id))
+    return _scoped(stmt, where=where, limit=limit, offset=offset)
 
 
 def plot_frame(session: Session, *, where: Any = None, limit: int | None = None,
@@ -95,24 +110,42 @@ def plot_frame(session: Session, *, where: Any = None, limit: int | None = None,
     return _enum_values(frame(session, plot_select(where=where, limit=limit, offset=offset)))
 
 
-def infrastructure_frame(session: Session) -> gpd.GeoDataFrame:
+def infrastructure_select(*, where: Any = None, limit: int | None = None, offset: int = 0
+                          ) -> sa.Select[Any]:
+    """Infrastructure assets (lines, points, polygons) with their district code; WKB last."""
     a = InfrastructureAsset
     stmt = (sa.select(a.id, a.network, a.kind, a.name_fa, a.name_en, a.status, a.capacity,
                       a.capacity_unit, a.width_m, District.code.label("district_code"),
                       a.planned_completion, a.completed_on, wkb(a.geom))
             .outerjoin(District, a.district_id == District.id).order_by(a.id))
-    return _enum_values(frame(session, stmt))
+    return _scoped(stmt, where=where, limit=limit, offset=offset)
 
 
-def customs_frame(session: Session) -> gpd.GeoDataFrame:
+def infrastructure_frame(session: Session) -> gpd.GeoDataFrame:
+    return _enum_values(frame(session, infrastructure_select()))
+
+
+def customs_select(*, where: Any = None, limit: int | None = None, offset: int = 0
+                   ) -> sa.Select[Any]:
+    """Customs sites in id order; WKB last."""
     c = CustomsSite
     stmt = sa.select(c.id, c.code, c.name_fa, c.name_en, c.status, c.area_m2,
                      wkb(c.geom)).order_by(c.id)
-    return _enum_values(frame(session, stmt))
+    return _scoped(stmt, where=where, limit=limit, offset=offset)
 
 
-def protected_frame(session: Session) -> gpd.GeoDataFrame:
+def customs_frame(session: Session) -> gpd.GeoDataFrame:
+    return _enum_values(frame(session, customs_select()))
+
+
+def protected_select(*, where: Any = None, limit: int | None = None, offset: int = 0
+                     ) -> sa.Select[Any]:
+    """Protected areas (wetland, buffers) in id order; WKB last."""
     p = ProtectedArea
     stmt = sa.select(p.id, p.code, p.kind, p.name_fa, p.name_en, p.buffer_m,
                      wkb(p.geom)).order_by(p.id)
-    return _enum_values(frame(session, stmt))
+    return _scoped(stmt, where=where, limit=limit, offset=offset)
+
+
+def protected_frame(session: Session) -> gpd.GeoDataFrame:
+    return _enum_values(frame(session, protected_select()))

@@ -11,6 +11,7 @@ from pydantic import BaseModel
 
 from api.deps import SessionDep, SettingsDep
 from api.geojson import GEOJSON, GeoJSONResponse, encode_rows, features, page_links
+from api.params import parse_bbox
 from zones import errors, frames
 from zones.db import backend
 from zones.model import District, LandUse, Plot, PlotStatus
@@ -36,19 +37,6 @@ class PlotProperties(BaseModel):
 
 PlotFeature = Feature[Polygon, PlotProperties]
 PlotCollection = FeatureCollection[PlotFeature]
-
-
-def parse_bbox(text: str) -> tuple[float, float, float, float]:
-    """``minLon,minLat,maxLon,maxLat`` in EPSG:4326, checked; Persian digits accepted."""
-    parts = (normalize(text) or "").split(",")
-    try:
-        minx, miny, maxx, maxy = (float(p) for p in parts)
-    except ValueError:
-        raise errors.InvalidBBox("bbox must be four numbers: minLon,minLat,maxLon,maxLat",
-                                 got=text) from None
-    if not (-180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90):
-        raise errors.InvalidBBox("bbox must be lon/lat degrees with min <= max", got=text)
-    return minx, miny, maxx, maxy
 
 
 @router.get("", response_model=PlotCollection, response_class=GeoJSONResponse,

@@ -42,6 +42,28 @@ def bbox_clause(bind: Any, table: sa.Table, column: sa.Column, bbox: tuple[float
     return sa.and_(table.c.id.in_(candidates), func.ST_Intersects(column, envelope))
 
 
+
+def extent(bind: Any, column: Any, *, where: Any = None
+           ) -> tuple[float, float, float, float] | None:
+    """``(minx, miny, maxx, maxy)`` of every ``column`` geometry (matching ``where``), or None.
+
+    Computed in the database from each geometry's bounding box, so nothing is decoded in
+    Python. PostGIS names the box accessors ``ST_XMin``…; SpatiaLite ``MbrMinX``….
+    """
+    if name(bind) == "postgis":
+        parts = (func.ST_XMin(column), func.ST_YMin(column), func.ST_XMax(column),
+                 func.ST_YMax(column))
+    else:
+        parts = (func.MbrMinX(column), func.MbrMinY(column), func.MbrMaxX(column),
+                 func.MbrMaxY(column))
+    stmt = sa.select(func.min(parts[0]), func.min(parts[1]), func.max(parts[2]),
+                     func.max(parts[3]))
+    if where is not None:
+        stmt = stmt.where(where)
+    row = bind.execute(stmt).one()
+    return None if row[0] is None else (float(row[0]), float(row[1]), float(row[2]),
+                                        float(row[3]))
+
 # Constraint names → domain errors. SQLite reports the columns, not the index name.
 _UNIQUE_RULES: list[tuple[re.Pattern[str], type[errors.ZonesError], str]] = [
     (re.compile(r"uq_allocation_active_plot|allocation\.plot_id"), errors.PlotAlreadyAllocated,
