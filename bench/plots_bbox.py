@@ -19,16 +19,15 @@ import time
 from pathlib import Path
 
 import numpy as np
-import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
 from api.main import create_app
+from bench.common import fresh_postgis
 from data.generator import generate
 from zones.db import create_engine, session_factory, upgrade
 from zones.services.loading import load_dataset
 from zones.settings import Settings
 
-PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 WINDOW_DEG = 0.004  # about 350 m × 440 m around Anzali: a close-up map view
 
 RAW = {
@@ -51,15 +50,7 @@ RAW = {
 def _database(backend: str, n: int, workdir: Path) -> Settings:
     if backend == "spatialite":
         return Settings(database_url=f"sqlite:///{workdir / f'bench_{n}.sqlite'}")
-    name = f"zones_bench_{n}"
-    admin = sa.create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    url = sa.make_url(PG_ADMIN).set(database=name)
-    with sa.create_engine(url, isolation_level="AUTOCOMMIT").connect() as conn:
-        conn.execute(sa.text("CREATE EXTENSION IF NOT EXISTS postgis"))
-    return Settings(database_url=url.render_as_string(hide_password=False))
+    return fresh_postgis(f"zones_bench_{n}")
 
 
 def _windows(data, count: int, seed: int = 7) -> list[tuple[float, float, float, float]]:

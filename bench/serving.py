@@ -33,12 +33,11 @@ from pathlib import Path
 import morecantile
 import sqlalchemy as sa
 
+from bench.common import PG_ADMIN, fresh_postgis
 from data.generator import generate
 from zones.db import create_engine, session_factory, upgrade
 from zones.services.loading import load_dataset
-from zones.settings import Settings
 
-ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 DB = "zones_bench_serving"
 ZOOM = 15
 
@@ -66,14 +65,7 @@ def _free_port() -> int:
 
 
 def _prepare(n: int) -> str:
-    admin = sa.create_engine(ADMIN, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{DB}" WITH (FORCE)'))
-        conn.execute(sa.text(f'CREATE DATABASE "{DB}"'))
-    url = sa.make_url(ADMIN).set(database=DB)
-    with sa.create_engine(url, isolation_level="AUTOCOMMIT").connect() as conn:
-        conn.execute(sa.text("CREATE EXTENSION IF NOT EXISTS postgis"))
-    settings = Settings(database_url=url.render_as_string(hide_password=False))
+    settings = fresh_postgis(DB)
     engine = create_engine(settings)
     upgrade(engine)
     with session_factory(engine, write=True)() as session:
@@ -151,7 +143,7 @@ def main() -> None:
     parser.add_argument("--reuse", action="store_true", help="keep the loaded database")
     args = parser.parse_args()
 
-    url = (sa.make_url(ADMIN).set(database=DB).render_as_string(hide_password=False)
+    url = (sa.make_url(PG_ADMIN).set(database=DB).render_as_string(hide_password=False)
            if args.reuse else _prepare(args.plots))
     box = _window(url)
     cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2

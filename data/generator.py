@@ -26,6 +26,7 @@ from shapely import affinity
 from data import people
 from data.infrastructure import build_infrastructure
 from data.layout import Layout, Road, insert_vertices, lay_out, place
+from zones.exchange import Dataset
 from zones.text import normalize
 
 METRIC = 32639
@@ -71,21 +72,8 @@ PLOT_STATUSES = {  # [A] brief section 6
 ZONING = {"D1": (0.6, 1.2), "D2": (0.6, 1.2), "D2-X": (0.6, 1.5), "D3": (0.5, 1.5)}
 
 
-@dataclass(frozen=True)
-class DemoData:
-    """One zone as layers (EPSG:4326), linked by codes and refs; see module docstring."""
-
-    zone: gpd.GeoDataFrame
-    districts: gpd.GeoDataFrame
-    expansion_areas: gpd.GeoDataFrame
-    plots: gpd.GeoDataFrame
-    investors: pd.DataFrame
-    units: pd.DataFrame
-    bank_facilities: pd.DataFrame
-    allocations: pd.DataFrame
-    infrastructure: gpd.GeoDataFrame
-    customs_sites: gpd.GeoDataFrame
-    protected_areas: gpd.GeoDataFrame
+# The generator's output is a zone dataset like any other (a GeoPackage import, say).
+DemoData = Dataset
 
 
 def _metric(lon: float, lat: float) -> tuple[float, float]:
