@@ -25,6 +25,9 @@ STATUS: dict[type[errors.ZonesError], int] = {
     errors.Forbidden: 403,
     errors.InvalidInput: 400,
     errors.Conflict: 409,
+    errors.PayloadTooLarge: 413,
+    errors.UnsupportedMediaType: 415,
+    errors.TooManyRequests: 429,
     errors.ConfigurationError: 500,
     errors.BackendUnavailable: 503,
 }
@@ -51,6 +54,7 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
     for status, description in [(400, "Invalid input"), (401, "Not signed in"),
                                 (403, "Not allowed"), (404, "Not found"),
                                 (409, "Conflict with the current state"),
+                                (413, "Upload too large"), (415, "Unsupported file format"),
                                 (422, "Request failed validation"),
                                 (503, "Database unavailable")]
 }

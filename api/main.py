@@ -12,6 +12,7 @@ from fastapi.staticfiles import StaticFiles
 
 from api import access_log, errors
 from api.routers import (
+    allocation_requests,
     auth,
     districts,
     exports,
@@ -19,10 +20,13 @@ from api.routers import (
     ogc,
     pages,
     parties,
+    planning,
     plot_changes,
     plots,
     registers,
     tiles,
+    unit_programmes,
+    uploads,
 )
 from zones import __version__
 from zones.db import create_engine, session_factory, upgrade
@@ -65,7 +69,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in (health.router, auth.router, districts.router, plots.router,
                    plot_changes.router,
                    parties.router, registers.router, pages.router, tiles.router,
-                   exports.router, ogc.router):
+                   exports.router, ogc.router, uploads.router,
+                   allocation_requests.router, unit_programmes.router, planning.router):
         app.include_router(router)
     return app
 

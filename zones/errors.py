@@ -123,3 +123,20 @@ class ConfigurationError(ZonesError):
 class BackendUnavailable(ZonesError):
     code = "backend_unavailable"
     title = "Database backend unavailable"
+
+
+class PayloadTooLarge(ZonesError):
+    """A body, file or archive beyond a configured limit (bytes, entries, features...)."""
+
+    code = "payload_too_large"
+    title = "Upload too large"
+
+
+class UnsupportedMediaType(ZonesError):
+    code = "unsupported_media_type"
+    title = "Unsupported file format"
+
+
+class TooManyRequests(ZonesError):
+    code = "too_many_requests"
+    title = "Too many open requests"

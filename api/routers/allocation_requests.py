@@ -1,0 +1,7 @@
+"""Plot allocation requests (issue 6)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter()
