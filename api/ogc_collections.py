@@ -15,6 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from api.geojson import feature_texts
 from zones import errors, frames
 from zones.db import backend
 from zones.model import (
@@ -76,11 +77,9 @@ class Collection:
             conditions.append(queryable.clause(name, value))
         return sa.and_(sa.true(), *conditions)
 
-    def page(self, session: Session, *, where: Any, limit: int, offset: int
-             ) -> tuple[list[str], list[Any]]:
-        """Column names and up to ``limit + 1`` rows (one extra says whether more follow)."""
-        result = session.execute(self.select(where=where, limit=limit + 1, offset=offset))
-        return list(result.keys()), list(result.all())
+    def page(self, session: Session, *, where: Any, limit: int, offset: int) -> list[str]:
+        """Up to ``limit + 1`` Feature texts (one extra says whether more follow)."""
+        return feature_texts(session, self.select(where=where, limit=limit + 1, offset=offset))
 
     def count(self, session: Session, *, where: Any) -> int:
         """How many features match ``where``; cheap here (a count over the same joins)."""

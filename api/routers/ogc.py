@@ -13,7 +13,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Path, Query, Request, Response
 
 from api.deps import SessionDep
-from api.geojson import GEOJSON, GeoJSONResponse, encode_feature, encode_rows
+from api.geojson import GEOJSON, GeoJSONResponse, encode_feature, encode_texts
 from api.ogc_collections import COLLECTIONS, find
 from api.ogc_schemas import (
     CONFORMANCE,
@@ -113,14 +113,14 @@ def items(
                if value is not None}
     where = collection.where(session, bbox=None if bbox is None else parse_bbox(bbox),
                              filters=filters)
-    keys, rows = collection.page(session, where=where, limit=page.limit, offset=page.offset)
+    rows = collection.page(session, where=where, limit=page.limit, offset=page.offset)
     more = len(rows) > page.limit
     links = items_links(request, collection, limit=page.limit, offset=page.offset,
                         has_more=more)
     matched = (page.offset + len(rows) if not more and (rows or page.offset == 0)
                else collection.count(session, where=where))
     stamp = dt.datetime.now(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
-    body = encode_rows(keys, rows[:page.limit], links=links,
+    body = encode_texts(rows[:page.limit], links=links,
                        members={"numberMatched": matched, "timeStamp": stamp})
     return Response(body, media_type=GEOJSON)
 

@@ -10,7 +10,14 @@ from geojson_pydantic import Feature, FeatureCollection, Polygon
 from pydantic import BaseModel
 
 from api.deps import SessionDep, SettingsDep
-from api.geojson import GEOJSON, GeoJSONResponse, encode_rows, features, page_links
+from api.geojson import (
+    GEOJSON,
+    GeoJSONResponse,
+    encode_texts,
+    feature_texts,
+    features,
+    page_links,
+)
 from api.params import parse_bbox
 from zones import errors, frames
 from zones.db import backend
@@ -68,10 +75,10 @@ def list_plots(
     if land_use is not None:
         conditions.append(Plot.land_use == land_use)
     where = sa.and_(sa.true(), *conditions)
-    result = session.execute(frames.plot_select(where=where, limit=page + 1, offset=offset))
-    keys, rows = list(result.keys()), result.all()
-    links = page_links(request, limit=page, offset=offset, has_more=len(rows) > page)
-    return Response(encode_rows(keys, rows[:page], links=links), media_type=GEOJSON)
+    parts = feature_texts(session, frames.plot_select(where=where, limit=page + 1,
+                                                        offset=offset))
+    links = page_links(request, limit=page, offset=offset, has_more=len(parts) > page)
+    return Response(encode_texts(parts[:page], links=links), media_type=GEOJSON)
 
 
 @router.get("/{district}/{code}", response_model=PlotFeature, response_class=GeoJSONResponse,

@@ -99,3 +99,21 @@ def test_out_of_range_paging_is_a_validation_problem(client, params) -> None:
     response = client.get("/plots", params=params)
     assert response.status_code == 422
     assert response.json()["code"] == "validation_error"
+
+
+def test_database_written_geojson_equals_the_python_writer(demo_session) -> None:
+    """On PostGIS the page is written by the database; both writers must say the same."""
+    import json
+
+    from api.geojson import _feature_texts, feature_texts
+    from zones import frames
+
+    stmt = frames.plot_select(limit=50)
+    result = demo_session.execute(stmt)
+    by_python = [json.loads(t + "}") for t in _feature_texts(list(result.keys()), result.all())]
+    served = [json.loads(t + "}") for t in feature_texts(demo_session, stmt)]
+    assert [f["id"] for f in served] == [f["id"] for f in by_python]
+    for ours, reference in zip(served, by_python, strict=True):
+        assert ours["properties"] == pytest.approx(reference["properties"])
+        assert shapely.geometry.shape(ours["geometry"]).equals_exact(
+            shapely.geometry.shape(reference["geometry"]), 1e-8)
