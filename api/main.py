@@ -27,6 +27,7 @@ from api.routers import (
     tiles,
     unit_programmes,
     uploads,
+    web_session,
 )
 from zones import __version__
 from zones.db import create_engine, session_factory, upgrade
@@ -70,7 +71,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                    plot_changes.router,
                    parties.router, registers.router, pages.router, tiles.router,
                    exports.router, ogc.router, uploads.router,
-                   allocation_requests.router, unit_programmes.router, planning.router):
+                   allocation_requests.router, unit_programmes.router, planning.router,
+                   web_session.router):
         app.include_router(router)
     return app
 

@@ -1,36 +1,78 @@
-"""Bearer-token authentication and the ``CurrentUser`` dependencies.
+"""Who is calling: bearer tokens for programs, a session cookie (with CSRF) for pages.
 
-Tokens are opaque and stored hashed (see :mod:`zones.security`); the user's role and
-investor are read from the database on every request, so revoking a token, disabling an
-account or changing a role takes effect at once.
+Both credentials are opaque tokens stored hashed (see :mod:`zones.security`); the user's
+role and investor are read from the database on every request, so revoking a token,
+disabling an account or changing a role takes effect at once.
+
+A browser sends its cookie on every request, including ones a hostile page triggers,
+so a request that changes something and is authenticated by the cookie must also carry
+the session's CSRF token (header ``X-CSRF-Token`` or form field ``csrf_token``).
+Bearer tokens are never sent by a browser on its own and need no CSRF token.
 """
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends
-from fastapi.security import OAuth2PasswordBearer
+from fastapi import Depends, Request
+from fastapi.security import APIKeyCookie, OAuth2PasswordBearer
 
-from api.deps import SessionDep
+from api.deps import SessionDep, SettingsDep
 from zones import errors
 from zones.model import Role, User
+from zones.security import csrf_ok
 from zones.services.users import user_for_token
 
 bearer = OAuth2PasswordBearer(tokenUrl="/auth/token", auto_error=False)
+SESSION_COOKIE = "zones_session"
+session_cookie = APIKeyCookie(name=SESSION_COOKIE, auto_error=False,
+                              description="Browser sign-in (POST /login); forms need CSRF")
+CSRF_HEADER = "X-CSRF-Token"
+CSRF_FIELD = "csrf_token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-def optional_user(session: SessionDep, token: Annotated[str | None, Depends(bearer)]
-                  ) -> User | None:
-    """The caller, or ``None`` for an anonymous (public) request; a bad token is a 401."""
-    if token is None:
+async def presented_csrf(request: Request) -> str | None:
+    """The CSRF token a state-changing request carries, from its header or its form."""
+    if request.method in SAFE_METHODS:
         return None
-    return user_for_token(session=session, text=token)
+    if value := request.headers.get(CSRF_HEADER):
+        return value
+    if request.headers.get("content-type", "").startswith(
+            ("application/x-www-form-urlencoded", "multipart/form-data")):
+        value = (await request.form()).get(CSRF_FIELD)
+        return value if isinstance(value, str) else None
+    return None
+
+
+def optional_user(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    token: Annotated[str | None, Depends(bearer)],
+    cookie: Annotated[str | None, Depends(session_cookie)],
+    csrf: Annotated[str | None, Depends(presented_csrf)],
+) -> User | None:
+    """The caller, or ``None`` for an anonymous (public) request; a bad token is a 401."""
+    if token is not None:
+        return user_for_token(session=session, text=token)
+    if cookie is None:
+        return None
+    try:
+        user = user_for_token(session=session, text=cookie)
+    except errors.NotAuthenticated:
+        if request.method in SAFE_METHODS:
+            return None  # a stale sign-in reads public pages as the public does
+        raise
+    if request.method not in SAFE_METHODS and not csrf_ok(settings.secret_key, cookie, csrf):
+        raise errors.CsrfFailed(f"send the page's CSRF token as {CSRF_HEADER} or "
+                                f"form field {CSRF_FIELD}")
+    return user
 
 
 def signed_in(user: Annotated[User | None, Depends(optional_user)]) -> User:
     if user is None:
-        raise errors.NotAuthenticated("sign in first: POST /auth/token")
+        raise errors.NotAuthenticated("sign in first: POST /auth/token, or /login in a browser")
     return user
 
 

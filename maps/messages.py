@@ -23,6 +23,13 @@ MESSAGES: dict[str, dict[str, str]] = {
     "page.zone_fallback": {"fa": "منطقه آزاد", "en": "Free zone"},
     "page.switch_language": {"fa": "English", "en": "فارسی"},
     "page.switch_language_title": {"fa": "نمایش به انگلیسی", "en": "Show in Persian"},
+    # Sign-in.
+    "login.title": {"fa": "ورود", "en": "Sign in"},
+    "login.username": {"fa": "نام کاربری", "en": "Username"},
+    "login.password": {"fa": "گذرواژه", "en": "Password"},
+    "login.submit": {"fa": "ورود", "en": "Sign in"},
+    "login.failed": {"fa": "نام کاربری یا گذرواژه نادرست است.",
+                     "en": "Unknown user or wrong password."},
     # Layers (the layer control).
     "layer.protected_areas": {"fa": "مناطق حفاظت‌شده", "en": "Protected areas"},
     "layer.protected_buffers": {"fa": "حریم مناطق حفاظت‌شده", "en": "Protected-area buffers"},

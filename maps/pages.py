@@ -95,15 +95,32 @@ def _zone_name(layers: ZoneLayers, lang: str) -> str:
     return t("page.zone_fallback", lang)
 
 
+def render_login_page(*, lang: str = "fa", csrf: str, next_url: str = "/",
+                      failed: bool = False, static_prefix: str = "/static") -> str:
+    """The sign-in form; ``csrf`` is the login form's double-submit value."""
+    check_lang(lang)
+    return _environment().get_template("login.html").render(
+        lang=lang, dir=direction(lang), title=t("login.title", lang), csrf=csrf,
+        next_url=next_url, failed=failed, failed_text=t("login.failed", lang),
+        username_label=t("login.username", lang), password_label=t("login.password", lang),
+        submit_label=t("login.submit", lang), switch_lang=other_lang(lang),
+        switch_label=t("page.switch_language", lang),
+        page_css=page_css(static_prefix, rtl=direction(lang) == "rtl"))
+
+
 @cache
-def _template() -> jinja2.Template:
-    # Built on first use, not at import. Autoescape is on: the zone name is user data.
-    # The map parts are folium's own HTML and JS (Markup); user text inside them was
-    # escaped by maps.popups and then JSON-encoded by folium.
-    env = jinja2.Environment(
+def _environment() -> jinja2.Environment:
+    return jinja2.Environment(
         loader=jinja2.PackageLoader("maps", "templates"),
         autoescape=True,
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    return env.get_template("zone_page.html")
+
+
+@cache
+def _template() -> jinja2.Template:
+    # Built on first use, not at import. Autoescape is on: the zone name is user data.
+    # The map parts are folium's own HTML and JS (Markup); user text inside them was
+    # escaped by maps.popups and then JSON-encoded by folium.
+    return _environment().get_template("zone_page.html")

@@ -110,6 +110,13 @@ class Forbidden(ZonesError):
     title = "Not allowed"
 
 
+class CsrfFailed(Forbidden):
+    """A browser form or script changed something without the session's CSRF token."""
+
+    code = "csrf_failed"
+    title = "Missing or wrong CSRF token"
+
+
 class PlotStatusConflict(Conflict):
     code = "plot_status_conflict"
     title = "Status change needs the allocation workflow"

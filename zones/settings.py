@@ -30,6 +30,9 @@ class Settings(BaseSettings):
     migrate_on_start: bool = True
     # Security.
     secret_key: str = DEV_SECRET
+    session_hours: float = Field(8, gt=0, description="Lifetime of a browser sign-in")
+    cookie_secure: bool | None = Field(
+        None, description="Send cookies over HTTPS only (default: on in production)")
     # Web.
     host: str = "127.0.0.1"
     port: int = 8000
@@ -53,6 +56,11 @@ class Settings(BaseSettings):
         if len(self.secret_key) < 32:  # HS256 wants a key at least as long as its hash
             raise ValueError("ZONES_SECRET_KEY must be at least 32 characters")
         return self
+
+    @property
+    def secure_cookies(self) -> bool:
+        return self.environment == "production" if self.cookie_secure is None \
+            else self.cookie_secure
 
     @property
     def backend(self) -> Literal["spatialite", "postgis"]:
