@@ -17,6 +17,7 @@ from api.routers import (
     districts,
     exports,
     health,
+    infrastructure,
     ogc,
     pages,
     parties,
@@ -72,7 +73,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                    parties.router, registers.router, pages.router, tiles.router,
                    exports.router, ogc.router, uploads.router,
                    allocation_requests.router, unit_programmes.router, planning.router,
-                   web_session.router):
+                   web_session.router, infrastructure.router):
         app.include_router(router)
     return app
 
