@@ -12,6 +12,7 @@ Three measurements of the same work in one run, on the same database:
 
 Load comes from ``wrk`` (Debian package) with 8 connections for 15 s. Prints requests per
 second, p50 and p99 latency, and each server's rate as a share of the database's own.
+``--workers N`` runs both servers with N uvicorn workers (the same for both).
 
     apt-get install wrk
     python3 -m venv /tmp/tipg-venv && /tmp/tipg-venv/bin/pip install tipg uvicorn
@@ -141,6 +142,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=15)
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--reuse", action="store_true", help="keep the loaded database")
+    parser.add_argument("--workers", type=int, default=1,
+                        help="uvicorn worker processes, the same for zones and tipg")
     args = parser.parse_args()
 
     url = (sa.make_url(PG_ADMIN).set(database=DB).render_as_string(hide_password=False)
@@ -154,10 +157,10 @@ def main() -> None:
     ours, theirs = _free_port(), _free_port()
     servers = [
         _serve([".venv/bin/uvicorn", "api.main:app_from_env", "--factory", "--port", str(ours),
-                "--log-level", "warning"],
+                "--log-level", "warning", "--workers", str(args.workers)],
                {"ZONES_DATABASE_URL": url, "ZONES_MIGRATE_ON_START": "false"}, ours),
         _serve([str(args.tipg / "bin" / "uvicorn"), "tipg.main:app", "--port", str(theirs),
-                "--log-level", "warning"],
+                "--log-level", "warning", "--workers", str(args.workers)],
                {"DATABASE_URL": libpq, "TIPG_DB_SCHEMAS": '["public"]',
                 "TIPG_MAX_FEATURES_PER_QUERY": "1000"}, theirs),
     ]
@@ -179,7 +182,7 @@ def main() -> None:
         }
         print(f"# {time.strftime('%Y-%m-%d')} {os.cpu_count()} cores, {args.plots} plots, "
               f"bbox {bbox}, tile {tile.z}/{tile.x}/{tile.y}, wrk -c{args.connections} "
-              f"{args.seconds}s")
+              f"{args.seconds}s, {args.workers} worker(s) per server")
         print(f"{'what':<7}{'server':<11}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}"
               f"{'of DB':>8}")
         for kind in ("items", "tiles"):

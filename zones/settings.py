@@ -28,6 +28,8 @@ class Settings(BaseSettings):
         "mod_spatialite", description="Name or path of the SpatiaLite extension"
     )
     migrate_on_start: bool = True
+    db_pool_size: int = Field(16, ge=1, description="PostGIS connections kept per process")
+    db_max_overflow: int = Field(8, ge=0, description="Extra connections under bursts")
     # Security.
     secret_key: str = DEV_SECRET
     session_hours: float = Field(8, gt=0, description="Lifetime of a browser sign-in")

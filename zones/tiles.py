@@ -23,6 +23,7 @@ zones.errors.InvalidTile: no tile 1/2/0: at zoom 1, x and y must be 0..1
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -100,22 +101,34 @@ def render_tile(session: Session, z: int, x: int, y: int) -> bytes:
 def _render_postgis(session: Session, tile: morecantile.Tile,
                     bbox: tuple[float, ...]) -> bytes:
     """One statement: each layer is ``ST_AsMVT`` over its clipped rows, concatenated."""
-    z, x, y = (sa.cast(sa.literal(v), sa.Integer) for v in (tile.z, tile.x, tile.y))
+    params = {"z": tile.z, "x": tile.x, "y": tile.y,
+              **dict(zip(("x0", "y0", "x1", "y1"), bbox, strict=True))}
+    return bytes(session.execute(_postgis_statement(), params).scalar_one() or b"")
+
+
+@functools.cache
+def _postgis_statement() -> sa.Select[Any]:
+    """Built once with bound parameters: a tile request only binds z/x/y and its bounds."""
+    # literal_execute: values are inlined at execution (the compiled form stays cached), so
+    # PostgreSQL plans each tile for its bounds instead of reusing a generic plan.
+    z, x, y = (sa.bindparam(k, type_=sa.Integer, literal_execute=True) for k in "zxy")
+    bounds = tuple(sa.bindparam(k, type_=sa.Float, literal_execute=True)
+                   for k in ("x0", "y0", "x1", "y1"))
     envelope = func.ST_TileEnvelope(z, x, y)
     encoded = []
     for layer in layers():
         mvt_geom = func.ST_AsMVTGeom(func.ST_Transform(layer.geom, WEB_MERCATOR), envelope,
                                      EXTENT, BUFFER, True).label("geom")
+        box = func.ST_MakeEnvelope(*bounds, 4326)
         clipped = (layer.properties.add_columns(mvt_geom)
-                   .where(backend.bbox_clause(session, layer.table, layer.geom, bbox))
+                   .where(layer.geom.op("&&")(box), func.ST_Intersects(layer.geom, box))
                    .subquery(f"{layer.name}_clipped"))
         # ST_AsMVTGeom gives NULL for features that collapse below one tile unit.
         rows = (sa.select(clipped).where(clipped.c.geom.is_not(None))
                 .order_by(clipped.c.id).subquery(layer.name))
         mvt = func.ST_AsMVT(rows.table_valued(), layer.name, EXTENT, "geom")
         encoded.append(sa.select(func.coalesce(mvt, b"")).scalar_subquery())
-    stmt = sa.select(sa.type_coerce(encoded[0].op("||")(encoded[1]), sa.LargeBinary))
-    return bytes(session.execute(stmt).scalar_one() or b"")
+    return sa.select(sa.type_coerce(encoded[0].op("||")(encoded[1]), sa.LargeBinary))
 
 
 def _render_spatialite(session: Session, tile: morecantile.Tile,

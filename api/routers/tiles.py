@@ -5,15 +5,21 @@ from __future__ import annotations
 import hashlib
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Response
+from fastapi import APIRouter, Header, Request, Response
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.concurrency import run_in_threadpool
 
-from api.deps import SessionDep
 from zones import tiles
 
 router = APIRouter(prefix="/tiles", tags=["tiles"])
 
 MVT = "application/vnd.mapbox-vector-tile"
 CACHE_CONTROL = "public, max-age=60"
+
+
+def _render(sessions: sessionmaker[Session], z: int, x: int, y: int) -> bytes:
+    with sessions() as session:
+        return tiles.render_tile(session, z, x, y)
 
 
 def etag(data: bytes) -> str:
@@ -34,9 +40,11 @@ def matches(if_none_match: str | None, tag: str) -> bool:
                         204: {"description": "No feature intersects the tile"},
                         304: {"description": "The tile still matches `If-None-Match`"}},
             summary="A Mapbox Vector Tile (EPSG:3857) with `plots` and `infrastructure` layers")
-def get_tile(z: int, x: int, y: int, session: SessionDep,
-             if_none_match: Annotated[str | None, Header()] = None) -> Response:
-    data = tiles.render_tile(session, z, x, y)
+async def get_tile(z: int, x: int, y: int, request: Request,
+                   if_none_match: Annotated[str | None, Header()] = None) -> Response:
+    # One hop to a worker thread for the whole request (session, query, close): the hot
+    # path of every map pan; per-dependency hops cost more than the encoding does.
+    data = await run_in_threadpool(_render, request.app.state.sessions, z, x, y)
     headers = {"Cache-Control": CACHE_CONTROL}
     if not data:
         return Response(status_code=204, headers=headers)

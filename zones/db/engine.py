@@ -27,6 +27,11 @@ def create_engine(settings: Settings, **kw: Any) -> Engine:
     if url.get_backend_name() == "postgresql":
         if url.drivername == "postgresql":
             url = url.set(drivername="postgresql+psycopg")
+        # A pool as large as the request threads that use it at once: connections opened
+        # past the pool ("overflow") are closed on return, and a PostgreSQL connection
+        # costs a process fork, far more than the query it serves.
+        kw.setdefault("pool_size", settings.db_pool_size)
+        kw.setdefault("max_overflow", settings.db_max_overflow)
         return sa.create_engine(url, pool_pre_ping=True, **kw)
     raise ConfigurationError(
         f"unsupported database URL scheme {url.drivername!r}; use sqlite:/// or postgresql://",
