@@ -86,8 +86,7 @@ def _postgis_feature_texts(session: Session, stmt: sa.Select[Any]) -> list[str]:
     """
     *columns, _ = stmt.selected_columns
     stmt = stmt.with_only_columns(
-        *columns, func.ST_AsGeoJSON(_geometry_column(stmt), 9).label("geojson"),
-        maintain_column_froms=True)
+        *columns, func.ST_AsGeoJSON(_geometry_column(stmt), 9).label("geojson"))
     rows = stmt.subquery("page")
     names = [c.name for c in rows.c if c.name != "geojson"]
     properties = func.json_build_object(

@@ -25,7 +25,9 @@ from zones.model import (
     LandUse,
     Plot,
     PlotStatus,
+    ProductionUnit,
     ProtectedArea,
+    UnitStatus,
 )
 from zones.text import normalize
 
@@ -108,6 +110,13 @@ COLLECTIONS: dict[str, Collection] = {c.id: c for c in (
                InfrastructureAsset.__table__, InfrastructureAsset.__table__.c.geom),
     Collection("customs_sites", "Customs sites", "Customs-controlled sites.",
                frames.customs_select, CustomsSite.__table__, CustomsSite.__table__.c.geom),
+    Collection("units", "Production units", "Production units' public fields (name, "
+               "ISIC class, status), at a point on the plot they hold.",
+               frames.unit_site_select, Plot.__table__, Plot.__table__.c.geom,
+               scope=frames.CURRENT_PLOT,
+               queryables={"status": Queryable(ProductionUnit.status, UnitStatus),
+                           "isic4": Queryable(ProductionUnit.isic4),
+                           "district_code": Queryable(District.code)}),
     Collection("protected_areas", "Protected areas", "Wetland and other protected areas "
                "with their buffers.", frames.protected_select, ProtectedArea.__table__,
                ProtectedArea.__table__.c.geom),

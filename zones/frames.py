@@ -16,11 +16,14 @@ from sqlalchemy import func
 from sqlalchemy.orm import Session
 
 from zones.model import (
+    Allocation,
+    AllocationStatus,
     CustomsSite,
     District,
     ExpansionArea,
     InfrastructureAsset,
     Plot,
+    ProductionUnit,
     ProtectedArea,
     Zone,
 )
@@ -136,6 +139,26 @@ def customs_select(*, where: Any = None, limit: int | None = None, offset: int =
 
 def customs_frame(session: Session) -> gpd.GeoDataFrame:
     return _enum_values(frame(session, customs_select()))
+
+
+def unit_site_select(*, where: Any = None, limit: int | None = None, offset: int = 0
+                     ) -> sa.Select[Any]:
+    """Production units' public fields, located at a point on their (first) held plot.
+
+    Public by design: no investor, contact, licence or bank data. Units without an active
+    allocation have no site and are left out.
+    """
+    u, a = ProductionUnit, Allocation
+    first_plot = (sa.select(func.min(a.plot_id))
+                  .where(a.unit_id == u.id, a.status == AllocationStatus.ACTIVE)
+                  .correlate(u).scalar_subquery())
+    stmt = (sa.select(u.id, u.ref, u.name_fa, u.name_en, u.isic4, u.status, u.knowledge_based,
+                      District.code.label("district_code"), Plot.code.label("plot_code"),
+                      wkb(func.ST_PointOnSurface(Plot.geom)))
+            .select_from(u).join(Plot, Plot.id == first_plot)
+            .join(District, Plot.district_id == District.id)
+            .order_by(u.id))
+    return _scoped(stmt, where=where, limit=limit, offset=offset)
 
 
 def protected_select(*, where: Any = None, limit: int | None = None, offset: int = 0

@@ -104,12 +104,15 @@ def items(
                                         max_length=64)] = None,
     land_use: Annotated[str | None, Query(description="plots: land use, e.g. industrial",
                                           max_length=64)] = None,
+    isic4: Annotated[str | None, Query(description="units: ISIC Rev.4 class, e.g. 1079",
+                                       max_length=4)] = None,
     f: Format = None,
 ) -> Response:
     collection = find(collectionId)
     _only(request, {"bbox", *PAGING, *collection.queryables})
     filters = {name: value for name, value in (("district_code", district_code),
-                                               ("status", status), ("land_use", land_use))
+                                               ("status", status), ("land_use", land_use),
+                                               ("isic4", isic4))
                if value is not None}
     where = collection.where(session, bbox=None if bbox is None else parse_bbox(bbox),
                              filters=filters)

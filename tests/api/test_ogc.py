@@ -16,7 +16,8 @@ from zones.settings import Settings
 CORE = "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core"
 GEOJSON_CLASS = "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson"
 OAS30 = "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30"
-COLLECTIONS = {"districts", "plots", "infrastructure", "customs_sites", "protected_areas"}
+COLLECTIONS = {"districts", "plots", "infrastructure", "customs_sites", "protected_areas",
+               "units"}
 ITEMS = "/ogc/collections/plots/items"
 
 
@@ -148,7 +149,9 @@ def test_one_plot_by_id(ogc, plots) -> None:
 def test_every_collection_serves_all_its_features(ogc, demo_session, collection) -> None:
     frame = {"districts": frames.district_frame, "infrastructure": frames.infrastructure_frame,
              "customs_sites": frames.customs_frame,
-             "protected_areas": frames.protected_frame}[collection](demo_session)
+             "protected_areas": frames.protected_frame,
+             "units": lambda s: frames.frame(s, frames.unit_site_select())}[collection](
+                 demo_session)
     body = ogc.get(f"/ogc/collections/{collection}/items", params={"limit": 1000}).json()
     assert [f["id"] for f in body["features"]] == list(frame.id)
     first = ogc.get(f"/ogc/collections/{collection}/items/{frame.id.iloc[0]}").json()
@@ -221,3 +224,27 @@ def test_owslib_reads_the_service(demo_settings, plots) -> None:
     assert [(f["properties"]["district_code"], f["properties"]["code"]) for f in features] == (
         _expected(plots))
     assert shapely.geometry.shape(one["geometry"]).equals_exact(plots.geometry.iloc[0], 1e-9)
+
+
+def test_units_collection_shows_public_fields_only_at_their_plot(ogc, demo_session) -> None:
+    import sqlalchemy as sa
+
+    from zones.model import Allocation, AllocationStatus, ProductionUnit
+
+    body = ogc.get("/ogc/collections/units/items", params={"limit": 1000}).json()
+    held = demo_session.scalar(sa.select(sa.func.count(sa.distinct(Allocation.unit_id))).where(
+        Allocation.status == AllocationStatus.ACTIVE, Allocation.unit_id.is_not(None)))
+    assert len(body["features"]) == held > 0
+    for feature in body["features"]:
+        assert set(feature["properties"]) == {"id", "ref", "name_fa", "name_en", "isic4",
+                                              "status", "knowledge_based", "district_code",
+                                              "plot_code"}
+        plot = ogc.get(f"/plots/{feature['properties']['district_code']}/"
+                       f"{feature['properties']['plot_code']}").json()
+        assert shapely.geometry.shape(plot["geometry"]).contains(
+            shapely.geometry.shape(feature["geometry"]))
+    dormant = ogc.get("/ogc/collections/units/items",
+                      params={"status": "dormant", "limit": 1000}).json()["features"]
+    expected = demo_session.scalar(sa.select(sa.func.count()).select_from(
+        frames.unit_site_select(where=ProductionUnit.status == "dormant").subquery()))
+    assert len(dormant) == expected > 0
