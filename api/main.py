@@ -21,6 +21,7 @@ from api.routers import (
     ogc,
     pages,
     parties,
+    party_changes,
     planning,
     plot_changes,
     plots,
@@ -73,7 +74,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                    parties.router, registers.router, pages.router, tiles.router,
                    exports.router, ogc.router, uploads.router,
                    allocation_requests.router, unit_programmes.router, planning.router,
-                   web_session.router, infrastructure.router):
+                   web_session.router, infrastructure.router, party_changes.router):
         app.include_router(router)
     return app
 
