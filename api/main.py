@@ -12,6 +12,7 @@ from fastapi.staticfiles import StaticFiles
 
 from api import access_log, errors
 from api.routers import (
+    accounts,
     allocation_requests,
     auth,
     districts,
@@ -74,7 +75,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                    parties.router, registers.router, pages.router, tiles.router,
                    exports.router, ogc.router, uploads.router,
                    allocation_requests.router, unit_programmes.router, planning.router,
-                   web_session.router, infrastructure.router, party_changes.router):
+                   web_session.router, infrastructure.router, party_changes.router,
+                   accounts.router):
         app.include_router(router)
     return app
 

@@ -91,3 +91,49 @@ def revoke_token(*, session: Session, token_id: int, by: User) -> ApiToken:
         token.revoked_at = utcnow()
         session.flush()
     return token
+
+
+def update_user(*, session: Session, user: User, by: User, role: Role | None = None,
+                investor_ref: str | None = None, is_active: bool | None = None,
+                display_name: str | None = None) -> User:
+    """An admin's change to an account; disabling it revokes every token it holds.
+
+    Admins cannot demote or disable themselves, so a zone never loses its last admin
+    by a slip of the hand.
+    """
+    if user.id == by.id and (is_active is False or (role is not None and role is not by.role)):
+        raise errors.Conflict("admins cannot disable or demote their own account",
+                              username=user.username)
+    new_role = role or user.role
+    if investor_ref is not None:
+        user.investor_id = session.scalar(sa.select(Investor.id)
+                                          .where(Investor.ref == investor_ref))
+        if user.investor_id is None:
+            raise errors.NotFound(f"no investor {investor_ref!r}", investor=investor_ref)
+    if new_role is Role.INVESTOR and user.investor_id is None:
+        raise errors.InvalidInput("an investor account must name its investor",
+                                  field="investor_ref")
+    if new_role is not Role.INVESTOR:
+        user.investor_id = None
+    user.role = new_role
+    if display_name is not None:
+        user.display_name = normalize(display_name) or user.username
+    if is_active is not None:
+        user.is_active = is_active
+        if not is_active:
+            now = utcnow()
+            for token in session.scalars(sa.select(ApiToken).where(
+                    ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))):
+                token.revoked_at = now
+    session.flush()
+    return user
+
+
+def change_password(*, session: Session, user: User, current: str, new: str) -> None:
+    """The user's own change: the current password proves it is them, not a stolen cookie."""
+    if not verify_password(current, user.password_hash):
+        raise errors.InvalidCredentials("the current password is wrong")
+    if len(new) < 8:
+        raise errors.InvalidInput("the new password needs at least 8 characters")
+    user.password_hash = hash_password(new)
+    session.flush()
