@@ -57,5 +57,5 @@ def csrf_token(secret: str, bound_to: str) -> str:
 
 
 def csrf_ok(secret: str, bound_to: str, presented: str | None) -> bool:
-    return presented is not None and hmac.compare_digest(csrf_token(secret, bound_to),
-                                                         presented)
+    return presented is not None and hmac.compare_digest(
+        csrf_token(secret, bound_to).encode(), presented.encode())

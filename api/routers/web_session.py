@@ -74,7 +74,8 @@ def login(
     next: Annotated[str | None, Form(max_length=2000)] = None,
     lang: Annotated[Lang, Form()] = "fa",
 ) -> Response:
-    if login_csrf is None or not secrets.compare_digest(login_csrf, csrf_token_field):
+    if login_csrf is None or not secrets.compare_digest(
+            login_csrf.encode(), csrf_token_field.encode()):
         raise errors.CsrfFailed("the login form expired or came from another site; reload it")
     try:
         user = authenticate(session=session, username=username, password=password)
