@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import json
 import math
+from dataclasses import dataclass
 from typing import Any
 
 import geopandas as gpd
@@ -13,6 +14,7 @@ import sqlalchemy as sa
 from fastapi import Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import func
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
 from zones.db import backend
@@ -76,13 +78,23 @@ def _geometry_column(stmt: sa.Select[Any]) -> Any:
     return next(iter(last.element.clause.clauses))  # Label → TypeCoerce → ST_AsBinary(geom)
 
 
-def _postgis_feature_texts(session: Session, stmt: sa.Select[Any]) -> list[str]:
-    """The same Feature texts, written by PostgreSQL (``ST_AsGeoJSON``, ``json_build_object``).
+@dataclass(frozen=True)
+class FeaturePage:
+    """Up to ``limit`` Features as one JSON text (comma-separated), and whether more follow."""
+
+    features: str
+    returned: int
+    more: bool
+
+
+def _postgis_page(session: Session, stmt: sa.Select[Any], limit: int | None) -> FeaturePage:
+    """The page written by PostgreSQL (``ST_AsGeoJSON``, ``json_build_object``, ``string_agg``).
 
     The hot path of ``/plots`` and OGC items on PostGIS: the database already holds the
-    rows, so it writes the JSON too and Python only joins strings. The geometry is written
-    straight from the column (no WKB round trip) and concatenated as text, not cast to
-    ``json`` and re-serialised. Coordinates have 9 decimals (about 0.1 mm).
+    rows, so it writes the JSON too and returns the page as a single text; Python adds the
+    collection's head and tail. The geometry is written straight from the column (no WKB
+    round trip) and concatenated as text, not cast to ``json`` and re-serialised.
+    Coordinates have 9 decimals (about 0.1 mm).
     """
     *columns, _ = stmt.selected_columns
     stmt = stmt.with_only_columns(
@@ -94,35 +106,49 @@ def _postgis_feature_texts(session: Session, stmt: sa.Select[Any]) -> list[str]:
     head = sa.literal('{"type":"Feature","id":', sa.Text)
     feature = (head + sa.cast(rows.c.id, sa.Text) + sa.literal(',"geometry":', sa.Text)
                + rows.c.geojson + sa.literal(',"properties":', sa.Text)
-               + sa.cast(properties, sa.Text))
-    # A plain projection of the subquery keeps its ORDER BY.
-    return list(session.scalars(sa.select(feature)))
+               + sa.cast(properties, sa.Text) + sa.literal("}", sa.Text))
+    # Numbered in the subquery's ORDER BY; the extra (limit + 1)th row only says "more".
+    numbered = sa.select(feature.label("f"), func.row_number().over().label("n")).subquery()
+    joined = func.string_agg(numbered.c.f, postgresql.aggregate_order_by(
+        sa.literal_column("','"), numbered.c.n))
+    if limit is not None:
+        joined = joined.filter(numbered.c.n <= limit)
+    text, count = session.execute(sa.select(joined, func.count())).one()
+    returned = count if limit is None else min(count, limit)
+    return FeaturePage(text or "", returned, count > returned)
 
 
-def feature_texts(session: Session, stmt: sa.Select[Any]) -> list[str]:
-    """Run ``stmt`` (``id`` first, ``wkb(...)`` last) → Feature texts, minus closing braces."""
+def feature_page(session: Session, stmt: sa.Select[Any], *, limit: int | None
+                 ) -> FeaturePage:
+    """Run ``stmt`` (``id`` first, ``wkb(...)`` last; paged to ``limit + 1`` rows by the
+    caller) → the first ``limit`` Features as text, and whether more follow."""
     if backend.name(session) == "postgis":
-        return _postgis_feature_texts(session, stmt)
+        return _postgis_page(session, stmt, limit)
     result = session.execute(stmt)
-    return _feature_texts(list(result.keys()), result.all())
+    parts = _feature_texts(list(result.keys()), result.all())
+    more = limit is not None and len(parts) > limit
+    parts = parts[:limit] if more else parts
+    return FeaturePage("".join(f"{p}}}," for p in parts)[:-1], len(parts), more)
 
 
-def encode_texts(parts: list[str], *, links: list[dict[str, Any]],
-                 members: dict[str, Any] | None = None) -> bytes:
-    """A FeatureCollection from :func:`feature_texts` parts, as UTF-8 bytes.
+def encode_page(page: FeaturePage, *, links: list[dict[str, Any]],
+                members: dict[str, Any] | None = None) -> bytes:
+    """A FeatureCollection from a :class:`FeaturePage`, as UTF-8 bytes.
 
     ``members`` adds top-level members (OGC ``numberMatched``, ``timeStamp``).
     """
-    tail = json.dumps({"numberReturned": len(parts), **(members or {}), "links": links},
+    tail = json.dumps({"numberReturned": page.returned, **(members or {}), "links": links},
                       ensure_ascii=False, default=_json_default)
-    return ('{"type":"FeatureCollection","features":[' + "},".join(parts)
-            + ("}" if parts else "") + "]," + tail[1:]).encode()
+    return ('{"type":"FeatureCollection","features":[' + page.features + "],"
+            + tail[1:]).encode()
 
 
 def encode_rows(keys: list[str], rows: list[Any], *, links: list[dict[str, Any]],
                 members: dict[str, Any] | None = None) -> bytes:
     """A FeatureCollection from result rows whose last column is WKB, as UTF-8 bytes."""
-    return encode_texts(_feature_texts(keys, rows), links=links, members=members)
+    parts = _feature_texts(keys, rows)
+    page = FeaturePage("".join(f"{p}}}," for p in parts)[:-1], len(parts), False)
+    return encode_page(page, links=links, members=members)
 
 
 def encode_feature(keys: list[str], row: Any, *, links: list[dict[str, Any]]) -> bytes:

@@ -15,7 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from api.geojson import feature_texts
+from api.geojson import FeaturePage, feature_page
 from zones import errors, frames
 from zones.db import backend
 from zones.model import (
@@ -79,9 +79,10 @@ class Collection:
             conditions.append(queryable.clause(name, value))
         return sa.and_(sa.true(), *conditions)
 
-    def page(self, session: Session, *, where: Any, limit: int, offset: int) -> list[str]:
-        """Up to ``limit + 1`` Feature texts (one extra says whether more follow)."""
-        return feature_texts(session, self.select(where=where, limit=limit + 1, offset=offset))
+    def page(self, session: Session, *, where: Any, limit: int, offset: int) -> FeaturePage:
+        """Up to ``limit`` Features, and whether more follow."""
+        return feature_page(session, self.select(where=where, limit=limit + 1, offset=offset),
+                            limit=limit)
 
     def count(self, session: Session, *, where: Any) -> int:
         """How many features match ``where``; cheap here (a count over the same joins)."""

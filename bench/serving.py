@@ -7,8 +7,11 @@ Three measurements of the same work in one run, on the same database:
   permissions on: every request goes through the caller check);
 * **tipg** (developmentseed's OGC Features and Tiles server, from PyPI, one worker): its
   items and tiles endpoints on the same table;
-* **PostgreSQL alone** (``pgbench``): the equivalent SQL, producing the GeoJSON page
-  (``json_agg`` of ``ST_AsGeoJSON``) or the tile (``ST_AsMVT``) — the floor.
+* **PostgreSQL alone** (``pgbench``), twice: the very statement zones sends for that
+  request (captured from the service's own code path, parameters inlined) — the floor the
+  aim is measured against — and a reference statement for the same page written the
+  common way (``json_agg`` of ``ST_AsGeoJSON(record)`` with four properties, or a
+  one-layer ``ST_AsMVT``), which is what tipg-style servers send.
 
 Load comes from ``wrk`` (Debian package) with 8 connections for 15 s. Prints requests per
 second, p50 and p99 latency, and each server's rate as a share of the database's own.
@@ -32,6 +35,8 @@ import time
 from pathlib import Path
 
 import morecantile
+import psycopg
+import psycopg.sql
 import sqlalchemy as sa
 
 from bench.common import PG_ADMIN, fresh_postgis
@@ -57,6 +62,38 @@ FROM (SELECT id, code, status, ST_AsMVTGeom(ST_Transform(geom, 3857),
       FROM plot WHERE valid_to IS NULL
         AND geom && ST_Transform(ST_TileEnvelope({z}, {x}, {y}), 4326)) q;
 """
+
+
+def _inline(statement: str, params: dict, conn: psycopg.Connection) -> str:
+    """psycopg's ``%(name)s`` placeholders replaced by literals quoted by psycopg itself."""
+    def literal(match: re.Match[str]) -> str:
+        return psycopg.sql.Literal(params[match.group(1)]).as_string(conn)
+
+    return re.sub(r"%\((\w+)\)s", literal, statement) + ";"
+
+
+def _service_sql(url: str, box: tuple[float, ...], tile: morecantile.Tile) -> dict[str, str]:
+    """The statements the service itself sends for the benchmarked page and tile."""
+    from api.geojson import feature_page
+    from zones import frames, tiles
+    from zones.db import backend
+    from zones.model import Plot
+    from zones.settings import Settings
+
+    engine = create_engine(Settings(database_url=url, migrate_on_start=False))
+    sent: list[tuple[str, dict]] = []
+    sa.event.listen(engine, "before_cursor_execute",
+                    lambda conn, cur, stmt, params, ctx, many: sent.append((stmt, params)))
+    found = {}
+    with session_factory(engine)() as session:
+        quoting = session.connection().connection.dbapi_connection
+        where = backend.bbox_clause(session, Plot.__table__, Plot.__table__.c.geom, box)
+        feature_page(session, frames.plot_select(where=where, limit=1001), limit=1000)
+        found["items"] = _inline(*sent[-1], quoting)
+        tiles.render_tile(session, tile.z, tile.x, tile.y)
+        found["tiles"] = _inline(*sent[-1], quoting)
+    engine.dispose()
+    return found
 
 
 def _free_port() -> int:
@@ -174,7 +211,10 @@ def main() -> None:
             ("tiles", "tipg"): (f"http://127.0.0.1:{theirs}/collections/public.plot/tiles/"
                                 f"WebMercatorQuad/{tile.z}/{tile.x}/{tile.y}"),
         }
-        floors = {
+        service_sql = _service_sql(url, box, tile)
+        floors = {kind: _pgbench(service_sql[kind], args.seconds, args.connections)
+                  for kind in ("items", "tiles")}
+        reference = {
             "items": _pgbench(ITEMS_SQL.format(b=", ".join(map(str, box))), args.seconds,
                               args.connections),
             "tiles": _pgbench(TILE_SQL.format(z=tile.z, x=tile.x, y=tile.y), args.seconds,
@@ -186,7 +226,9 @@ def main() -> None:
         print(f"{'what':<7}{'server':<11}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}"
               f"{'of DB':>8}")
         for kind in ("items", "tiles"):
-            print(f"{kind:<7}{'postgres':<11}{floors[kind]:>9.1f}{'':>9}{'':>9}{1:>8.2f}")
+            print(f"{kind:<7}{'pg (ours)':<11}{floors[kind]:>9.1f}{'':>9}{'':>9}{1:>8.2f}")
+            print(f"{kind:<7}{'pg (ref)':<11}{reference[kind]:>9.1f}{'':>9}{'':>9}"
+                  f"{reference[kind] / floors[kind]:>8.2f}")
             for server in ("zones", "tipg"):
                 r = _wrk(urls[(kind, server)], args.seconds, args.connections)
                 share = r["rps"] / floors[kind] if floors[kind] else math.nan

@@ -17,7 +17,7 @@ from fastapi import APIRouter, Path, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import SessionDep, SettingsDep, WriteSessionDep
-from api.geojson import GEOJSON, GeoJSONResponse, encode_feature, encode_texts, feature_texts
+from api.geojson import GEOJSON, GeoJSONResponse, encode_feature, encode_page, feature_page
 from api.geojson import page_links as geojson_links
 from api.params import parse_bbox
 from api.security import CurrentUser, require_role
@@ -48,9 +48,9 @@ GEOJSON_200 = {200: {"content": {GEOJSON: {}}}}
 def _geojson_page(session: SessionDep, request: Request,
                   stmt_for: Callable[[int, int], sa.Select[Any]], *, limit: int,
                   offset: int) -> Response:
-    parts = feature_texts(session, stmt_for(limit + 1, offset))
-    links = geojson_links(request, limit=limit, offset=offset, has_more=len(parts) > limit)
-    return Response(encode_texts(parts[:limit], links=links), media_type=GEOJSON)
+    found = feature_page(session, stmt_for(limit + 1, offset), limit=limit)
+    links = geojson_links(request, limit=limit, offset=offset, has_more=found.more)
+    return Response(encode_page(found, links=links), media_type=GEOJSON)
 
 
 def _one(session: SessionDep, stmt: sa.Select[Any], request: Request, missing: errors.ZonesError
@@ -234,10 +234,9 @@ def _expansion_select(where: Any = None) -> sa.Select[Any]:
 @router.get("/expansion-areas", response_class=GeoJSONResponse, responses=GEOJSON_200,
             summary="Approved district expansions (e.g. district 2) with their decisions")
 def list_expansion_areas(session: SessionDep, request: Request) -> Response:
-    parts = feature_texts(session, _expansion_select())
-    return Response(encode_texts(parts, links=geojson_links(request, limit=len(parts),
-                                                            offset=0, has_more=False)),
-                    media_type=GEOJSON)
+    found = feature_page(session, _expansion_select(), limit=None)
+    links = geojson_links(request, limit=found.returned, offset=0, has_more=False)
+    return Response(encode_page(found, links=links), media_type=GEOJSON)
 
 
 @router.get("/expansion-areas/{code}", response_class=GeoJSONResponse, responses=GEOJSON_200,

@@ -1,6 +1,6 @@
 """OGC API – Features Part 1 (Core, GeoJSON) under ``/ogc``.
 
-Every collection is a ``frames.*_select`` query encoded by ``api.geojson.encode_rows``,
+Every collection is a ``frames.*_select`` query encoded by ``api.geojson.feature_page``,
 the same path as ``/plots``. Coordinates are CRS84 (lon/lat) throughout; no other CRS
 is offered. Unknown query parameters are refused with 400, as the standard requires.
 """
@@ -13,7 +13,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Path, Query, Request, Response
 
 from api.deps import SessionDep
-from api.geojson import GEOJSON, GeoJSONResponse, encode_feature, encode_texts
+from api.geojson import GEOJSON, GeoJSONResponse, encode_feature, encode_page
 from api.ogc_collections import COLLECTIONS, find
 from api.ogc_schemas import (
     CONFORMANCE,
@@ -116,14 +116,14 @@ def items(
                if value is not None}
     where = collection.where(session, bbox=None if bbox is None else parse_bbox(bbox),
                              filters=filters)
-    rows = collection.page(session, where=where, limit=page.limit, offset=page.offset)
-    more = len(rows) > page.limit
+    found = collection.page(session, where=where, limit=page.limit, offset=page.offset)
+    more = found.more
     links = items_links(request, collection, limit=page.limit, offset=page.offset,
                         has_more=more)
-    matched = (page.offset + len(rows) if not more and (rows or page.offset == 0)
+    matched = (page.offset + found.returned if not more and (found.returned or page.offset == 0)
                else collection.count(session, where=where))
     stamp = dt.datetime.now(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
-    body = encode_texts(rows[:page.limit], links=links,
+    body = encode_page(found, links=links,
                        members={"numberMatched": matched, "timeStamp": stamp})
     return Response(body, media_type=GEOJSON)
 

@@ -13,8 +13,8 @@ from api.deps import SessionDep, SettingsDep
 from api.geojson import (
     GEOJSON,
     GeoJSONResponse,
-    encode_texts,
-    feature_texts,
+    encode_page,
+    feature_page,
     features,
     page_links,
 )
@@ -75,10 +75,10 @@ def list_plots(
     if land_use is not None:
         conditions.append(Plot.land_use == land_use)
     where = sa.and_(sa.true(), *conditions)
-    parts = feature_texts(session, frames.plot_select(where=where, limit=page + 1,
-                                                        offset=offset))
-    links = page_links(request, limit=page, offset=offset, has_more=len(parts) > page)
-    return Response(encode_texts(parts[:page], links=links), media_type=GEOJSON)
+    found = feature_page(session, frames.plot_select(where=where, limit=page + 1,
+                                                       offset=offset), limit=page)
+    links = page_links(request, limit=page, offset=offset, has_more=found.more)
+    return Response(encode_page(found, links=links), media_type=GEOJSON)
 
 
 @router.get("/{district}/{code}", response_model=PlotFeature, response_class=GeoJSONResponse,
