@@ -39,6 +39,8 @@ VENDOR: dict[str, str] = {
     # Its css/ and js/ sit side by side, and the CSS loads images/ next to itself.
     "awesome-markers": "drmonty-leaflet-awesome-markers",
     "vazirmatn": "vazirmatn",
+    "chartjs": "chart.js/dist",
+    "vectorgrid": "leaflet.vectorgrid/dist",
 }
 """URL mount name → directory relative to ``node_modules``."""
 
@@ -81,6 +83,8 @@ _BOOTSTRAP_RTL = Asset("bootstrap_css", "bootstrap", "css/bootstrap.rtl.min.css"
 
 PAGE_CSS = Asset("zones_page_css", MAPS_MOUNT, "zones-map.css")
 PERSIAN_FONT_CSS = Asset("vazirmatn_css", "vazirmatn", "Vazirmatn-font-face.css")
+CHART_JS = Asset("chartjs", "chartjs", "chart.umd.min.js")
+"""Chart.js (UMD build) for the dashboards' charts."""
 
 _CSS_URL = re.compile(r"""url\(\s*(?:"([^"]*)"|'([^']*)'|([^)\s]*))\s*\)""")
 
@@ -131,7 +135,7 @@ def all_assets() -> tuple[Asset, ...]:
     """Every file any map page may link, for both text directions, without repeats."""
     seen: dict[tuple[str, str], Asset] = {}
     for rtl in (False, True):
-        for asset in (*MAP_JS, *map_css_assets(rtl=rtl), *page_css_assets(rtl=rtl)):
+        for asset in (*MAP_JS, *map_css_assets(rtl=rtl), *page_css_assets(rtl=rtl), CHART_JS):
             seen.setdefault((asset.mount, asset.path), asset)
     return tuple(seen.values())
 
