@@ -15,6 +15,7 @@ from api.routers import (
     accounts,
     allocation_requests,
     auth,
+    dashboards,
     districts,
     exports,
     health,
@@ -76,7 +77,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                    exports.router, ogc.router, uploads.router,
                    allocation_requests.router, unit_programmes.router, planning.router,
                    web_session.router, infrastructure.router, party_changes.router,
-                   accounts.router):
+                   accounts.router, dashboards.router):
         app.include_router(router)
     return app
 

@@ -23,6 +23,20 @@ MESSAGES: dict[str, dict[str, str]] = {
     "page.zone_fallback": {"fa": "منطقه آزاد", "en": "Free zone"},
     "page.switch_language": {"fa": "English", "en": "فارسی"},
     "page.switch_language_title": {"fa": "نمایش به انگلیسی", "en": "Show in Persian"},
+    # Dashboards.
+    "dash.title": {"fa": "داشبورد کارگروه", "en": "Working-group dashboard"},
+    "dash.as_of": {"fa": "وضعیت در", "en": "As of"},
+    "dash.occupancy": {"fa": "اشغال زمین به تفکیک شهرک (هکتار)",
+                       "en": "Land occupancy by district (ha)"},
+    "dash.district": {"fa": "شهرک", "en": "District"},
+    "dash.allocated": {"fa": "واگذارشده", "en": "Allocated"},
+    "dash.idle": {"fa": "راکد", "en": "Idle"},
+    "dash.reserved": {"fa": "رزروشده", "en": "Reserved"},
+    "dash.vacant": {"fa": "خالی", "en": "Vacant"},
+    "dash.total": {"fa": "جمع", "en": "Total"},
+    "dash.occupied_share": {"fa": "سهم اشغال", "en": "Occupied share"},
+    "dash.plots": {"fa": "قطعه", "en": "plots"},
+    "dash.map": {"fa": "نقشه", "en": "Map"},
     # Sign-in.
     "login.title": {"fa": "ورود", "en": "Sign in"},
     "login.username": {"fa": "نام کاربری", "en": "Username"},
@@ -40,6 +54,12 @@ MESSAGES: dict[str, dict[str, str]] = {
     "layer.infrastructure": {"fa": "زیرساخت", "en": "Infrastructure"},
     "layer.customs_sites": {"fa": "گزینه‌های محوطه گمرکی", "en": "Customs site candidates"},
     "map.basemap": {"fa": "نقشه پایه", "en": "Basemap"},
+    # Plot search.
+    "search.placeholder": {"fa": "کد قطعه", "en": "Plot code"},
+    "search.submit": {"fa": "جستجو", "en": "Find"},
+    "search.not_found": {"fa": "قطعه‌ای با این کد نیست.", "en": "No plot with this code."},
+    "search.failed": {"fa": "جستجو انجام نشد؛ دوباره بکوشید.",
+                      "en": "The search failed; try again."},
     # Legend.
     "legend.plots": {"fa": "وضعیت قطعه‌ها", "en": "Plot status"},
     "legend.infrastructure": {"fa": "وضعیت زیرساخت", "en": "Infrastructure status"},
