@@ -26,6 +26,7 @@ from api.routers import (
     party_changes,
     planning,
     plot_changes,
+    plot_pages,
     plots,
     registers,
     tiles,
@@ -54,6 +55,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.write_sessions = session_factory(engine, write=True)
         log.info("zones %s on %s", __version__, settings.backend)
         yield
+        if (jobs := getattr(app.state, "upload_jobs", None)) is not None:
+            jobs.shutdown()  # let running upload jobs finish before the engine goes
         engine.dispose()
 
     app = FastAPI(
@@ -73,11 +76,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     _mount_assets(app, settings)
     for router in (health.router, auth.router, districts.router, plots.router,
                    plot_changes.router,
+                   # before parties: its /units/{ref} would swallow /units/export.xlsx
+                   unit_programmes.router,
                    parties.router, registers.router, pages.router, tiles.router,
                    exports.router, ogc.router, uploads.router,
-                   allocation_requests.router, unit_programmes.router, planning.router,
+                   allocation_requests.router, planning.router,
                    web_session.router, infrastructure.router, party_changes.router,
-                   accounts.router, dashboards.router):
+                   accounts.router, dashboards.router, plot_pages.router):
         app.include_router(router)
     return app
 
