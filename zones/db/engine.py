@@ -39,6 +39,10 @@ def create_engine(settings: Settings, **kw: Any) -> Engine:
 
 
 def _spatialite_engine(url: sa.URL, library: str, **kw: Any) -> Engine:
+    # pyproj's wheel bundles its own PROJ (and SQLite); Debian's mod_spatialite links the
+    # system ones. Loaded in the other order (extension first, pyproj later) the process
+    # aborts at exit with heap corruption ("double free"), so pyproj goes first.
+    import pyproj  # noqa: F401
     import sqlean  # a sqlite3-compatible module that can load extensions
 
     if url.database and url.database != ":memory:":
