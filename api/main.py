@@ -30,6 +30,7 @@ from api.routers import (
     plots,
     registers,
     tiles,
+    unit_pages,
     unit_programmes,
     uploads,
     web_session,
@@ -82,7 +83,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                    exports.router, ogc.router, uploads.router,
                    allocation_requests.router, planning.router,
                    web_session.router, infrastructure.router, party_changes.router,
-                   accounts.router, dashboards.router, plot_pages.router):
+                   accounts.router, dashboards.router, plot_pages.router,
+                   unit_pages.router):
         app.include_router(router)
     return app
 

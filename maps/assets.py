@@ -41,6 +41,7 @@ VENDOR: dict[str, str] = {
     "vazirmatn": "vazirmatn",
     "chartjs": "chart.js/dist",
     "vectorgrid": "leaflet.vectorgrid/dist",
+    "measure": "leaflet-measure/dist",
 }
 """URL mount name → directory relative to ``node_modules``."""
 
@@ -86,6 +87,18 @@ PERSIAN_FONT_CSS = Asset("vazirmatn_css", "vazirmatn", "Vazirmatn-font-face.css"
 CHART_JS = Asset("chartjs", "chartjs", "chart.umd.min.js")
 """Chart.js (UMD build) for the dashboards' charts."""
 
+# Plugins, linked only by the elements that use them; keyed by folium's own link names.
+VECTORGRID_JS = Asset("vectorGrid", "vectorgrid", "Leaflet.VectorGrid.bundled.min.js")
+"""Leaflet.VectorGrid with its protobuf decoder bundled (folium's VectorGridProtobuf)."""
+MEASURE_CSS = Asset("leaflet_measure_css", "measure", "leaflet-measure.css")
+_MEASURE_JS = {
+    # leaflet-measure ships one build per language, with its labels compiled in.
+    "fa": Asset("leaflet_measure_js", "measure", "leaflet-measure.fa.js"),
+    "en": Asset("leaflet_measure_js", "measure", "leaflet-measure.en.js"),
+}
+ZONES_MAP_JS = Asset("zones_map_js", MAPS_MOUNT, "zones-map.js")
+"""Our plot popups, tile styling and search box (see :mod:`maps.plot_tiles`)."""
+
 _CSS_URL = re.compile(r"""url\(\s*(?:"([^"]*)"|'([^']*)'|([^)\s]*))\s*\)""")
 
 
@@ -126,6 +139,16 @@ def local_css(static_prefix: str = "/static", *, rtl: bool = False) -> list[tupl
     return [(asset.name, asset.url(static_prefix)) for asset in map_css_assets(rtl=rtl)]
 
 
+def plugin_js(lang: str) -> tuple[Asset, ...]:
+    """Scripts of the plugins (vector tiles, measuring in ``lang``, our map script)."""
+    return (VECTORGRID_JS, _MEASURE_JS[lang], ZONES_MAP_JS)
+
+
+def plugin_css() -> tuple[Asset, ...]:
+    """Stylesheets of the plugins."""
+    return (MEASURE_CSS,)
+
+
 def page_css(static_prefix: str = "/static", *, rtl: bool = False) -> list[str]:
     """URLs of the page stylesheets (our layout and, on Persian pages, the Vazirmatn font)."""
     return [asset.url(static_prefix) for asset in page_css_assets(rtl=rtl)]
@@ -135,7 +158,9 @@ def all_assets() -> tuple[Asset, ...]:
     """Every file any map page may link, for both text directions, without repeats."""
     seen: dict[tuple[str, str], Asset] = {}
     for rtl in (False, True):
-        for asset in (*MAP_JS, *map_css_assets(rtl=rtl), *page_css_assets(rtl=rtl), CHART_JS):
+        lang = "fa" if rtl else "en"
+        for asset in (*MAP_JS, *map_css_assets(rtl=rtl), *page_css_assets(rtl=rtl), CHART_JS,
+                      *plugin_js(lang), *plugin_css()):
             seen.setdefault((asset.mount, asset.path), asset)
     return tuple(seen.values())
 

@@ -55,15 +55,19 @@ class ZoneLayers:
             _check_layer(field.name, getattr(self, field.name))
 
     @classmethod
-    def from_session(cls, session: Session) -> ZoneLayers:
-        """The current state of the database, one query per layer."""
+    def from_session(cls, session: Session, *, plots: bool = True) -> ZoneLayers:
+        """The current state of the database, one query per layer.
+
+        ``plots=False`` leaves the plots layer empty, for maps that draw plots from
+        vector tiles (a 100,000-plot zone is not read for every page view).
+        """
         from zones import frames
 
         return cls(
             zone=frames.zone_frame(session),
             districts=frames.district_frame(session),
             expansion_areas=frames.expansion_frame(session),
-            plots=frames.plot_frame(session),
+            plots=frames.plot_frame(session) if plots else empty_layer("plots"),
             infrastructure=frames.infrastructure_frame(session),
             customs_sites=frames.customs_frame(session),
             protected_areas=frames.protected_frame(session),

@@ -37,6 +37,8 @@ def render_zone_page(
     static_prefix: str = "/static",
     basemap_url: str | None = None,
     basemap_attribution: str = "",
+    plot_tiles: bool = False,
+    api_root: str = "",
 ) -> str:
     """The zone map page as an HTML document.
 
@@ -45,6 +47,7 @@ def render_zone_page(
     in the page language (the other language's name if that one is blank) and a
     link to the same page in the other language (``?lang=en`` / ``?lang=fa``; the
     query replaces the current one). Every asset URL starts with ``static_prefix``.
+    ``plot_tiles`` and ``api_root``: see :func:`maps.zone_map.build_zone_map`.
     """
     check_lang(lang)
     m = build_zone_map(
@@ -53,6 +56,8 @@ def render_zone_page(
         static_prefix=static_prefix,
         basemap_url=basemap_url,
         basemap_attribution=basemap_attribution,
+        plot_tiles=plot_tiles,
+        api_root=api_root,
     )
     parts = render_map_parts(m)
     zone_name = _zone_name(layers, lang)

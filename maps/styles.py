@@ -52,14 +52,21 @@ complete solid. Unknown statuses draw solid."""
 
 BUFFER_DASH = "6 6"
 
-ZONE_STYLE: Style = {"color": "#08306b", "weight": 3, "fill": False}
+AREA_CLASS = "zones-area"
+"""SVG class of the large areas under the plots (zone, districts, expansion areas): on maps
+whose plots are vector tiles below the SVG layers, CSS lets clicks through these areas to
+the plots (``zones-map.css``)."""
+
+ZONE_STYLE: Style = {"color": "#08306b", "weight": 3, "fill": False, "className": AREA_CLASS}
 DISTRICT_STYLE: Style = {
+    "className": AREA_CLASS,
     "color": "#2171b5",
     "weight": 2,
     "fillColor": "#deebf7",
     "fillOpacity": 0.25,
 }
 EXPANSION_STYLE: Style = {
+    "className": AREA_CLASS,
     "color": "#6a51a3",
     "weight": 2,
     "dashArray": "10 5",

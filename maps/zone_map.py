@@ -13,7 +13,8 @@ from folium.map import Layer
 from folium.template import Template
 
 from maps import overlays
-from maps.assets import local_css, local_js
+from maps import plot_tiles as plot_tiles_module
+from maps.assets import local_css, local_js, plugin_css, plugin_js
 from maps.layers import ZoneLayers
 from maps.legend import Legend, legend_html
 from maps.messages import check_lang, direction, t
@@ -32,6 +33,8 @@ def build_zone_map(
     static_prefix: str = "/static",
     basemap_url: str | None = None,
     basemap_attribution: str = "",
+    plot_tiles: bool = False,
+    api_root: str = "",
 ) -> folium.Map:
     """The interactive map of one zone, loading nothing from outside our service.
 
@@ -46,6 +49,11 @@ def build_zone_map(
     otherwise pass an XYZ URL (``.../{z}/{x}/{y}.png``) of a tile server our users
     can reach, which then also appears in the page. Empty layers are left out;
     with no data at all the map is centred on Bandar-e Anzali.
+
+    With ``plot_tiles`` the plots come from the API's vector tiles
+    (``{api_root}/tiles/{z}/{x}/{y}``, see :mod:`maps.plot_tiles`) instead of
+    ``layers.plots``, which may then be empty. Either way the map has a plot search
+    box (``{api_root}/plots/{district}/{code}``) and a measuring tool.
     """
     check_lang(lang)
     m = base_map(
@@ -54,17 +62,23 @@ def build_zone_map(
         basemap_url=basemap_url,
         basemap_attribution=basemap_attribution,
     )
+
+    def add_tiled_plots(m: folium.Map, _layers: ZoneLayers, lang: str) -> None:
+        plot_tiles_module.add_plot_tiles(m, lang, api_root=api_root)
+
     for add in (
         overlays.add_protected_areas,
         overlays.add_zone,
         overlays.add_districts,
         overlays.add_expansion_areas,
-        overlays.add_plots,
+        add_tiled_plots if plot_tiles else overlays.add_plots,
         overlays.add_infrastructure,
         overlays.add_customs_sites,
     ):
         add(m, layers, lang)
     add_controls(m, lang=lang)
+    plot_tiles_module.add_search(m, lang, layers, api_root=api_root)
+    plot_tiles_module.add_measure(m, lang)
     fit_to_layers(m, layers)
     use_local_assets(m, static_prefix=static_prefix, rtl=direction(lang) == "rtl")
     return m
@@ -157,6 +171,9 @@ def use_local_assets(m: folium.Map, *, static_prefix: str = "/static", rtl: bool
     """
     js = dict(local_js(static_prefix))
     css = dict(local_css(static_prefix, rtl=rtl))
+    # Plugin links: only elements that ask for them by name (vectorGrid, ...) get them.
+    js |= {asset.name: asset.url(static_prefix) for asset in plugin_js("fa" if rtl else "en")}
+    css |= {asset.name: asset.url(static_prefix) for asset in plugin_css()}
     for element in _walk(m):
         if isinstance(element, JSCSSMixin):
             element.default_js = _localize(js, element.default_js, element)

@@ -211,6 +211,110 @@ def user_revoke(token_id: int) -> None:
     typer.echo(f"revoke: token {token_id} revoked")
 
 
+def _read_options(layer: list[str], column: list[str], crs: str | None,
+                  encoding: str | None, swap_axes: bool):
+    """``--layer name=role`` and ``--column col=field`` as the readers' options."""
+    from zones.uploads.contract import LayerRole, ReadOptions
+
+    def pairs(items: list[str], what: str) -> dict[str, str]:
+        if bad := [i for i in items if "=" not in i]:
+            raise typer.BadParameter(f"{what} must be NAME=VALUE, got {bad[0]!r}")
+        return dict(i.split("=", 1) for i in items)
+
+    try:
+        layers = {k: LayerRole(v) for k, v in pairs(layer, "--layer").items()}
+    except ValueError as exc:
+        raise typer.BadParameter(f"--layer role: {exc}") from exc
+    return ReadOptions(layers=layers, columns=pairs(column, "--column"), crs=crs,
+                       encoding=encoding, swap_axes=swap_axes)
+
+
+UploadFile = Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)]
+District = Annotated[str, typer.Option(help="District code or number, e.g. 3 or D3")]
+Layers = Annotated[list[str], typer.Option("--layer", help="FILE_LAYER=ROLE (repeat)")]
+Columns = Annotated[list[str], typer.Option("--column", help="COLUMN=FIELD (repeat)")]
+Crs = Annotated[str | None, typer.Option(help="CRS when the file has none, e.g. EPSG:32639")]
+
+
+@app.command("validate")
+def validate_cmd(
+    file: UploadFile, district: District, layer: Layers = [], column: Columns = [],  # noqa: B006
+    crs: Crs = None, encoding: Annotated[str | None, typer.Option()] = None,
+    swap_axes: Annotated[bool, typer.Option()] = False,
+    format: Annotated[str, typer.Option(help="json, html or gpkg")] = "json",
+    output: Annotated[Path | None, typer.Option(help="Write here (gpkg needs it)")] = None,
+    lang: Annotated[str, typer.Option(help="fa or en (html)")] = "fa",
+) -> None:
+    """Validate FILE against a district; print or write the report; exit 1 on blocking errors."""
+    import json
+
+    from zones.db import session_factory
+    from zones.errors import ZonesError
+    from zones.services.revisions import validate_file
+    from zones.uploads.report import report_html, report_json, write_report_gpkg
+
+    if format not in ("json", "html", "gpkg"):
+        raise typer.BadParameter(f"--format must be json, html or gpkg, not {format!r}")
+    settings = Settings()
+    options = _read_options(layer, column, crs, encoding, swap_axes)
+    try:
+        with session_factory(_engine(settings))() as session:
+            report = validate_file(session, district_code=district, path=file,
+                                   filename=file.name, options=options, settings=settings)
+    except ZonesError as exc:
+        typer.echo(f"validate: refused ({exc.code}): {exc.detail}", err=True)
+        raise typer.Exit(2) from exc
+    if format == "gpkg":
+        if output is None:
+            raise typer.BadParameter("--format gpkg needs --output")
+        write_report_gpkg(report, output)
+    else:
+        text = (report_html(report, lang=lang) if format == "html" else
+                json.dumps(report_json(report), ensure_ascii=False, indent=2))
+        if output is None:
+            typer.echo(text)
+        else:
+            output.write_text(text, encoding="utf-8")
+    if report.blocking:
+        raise typer.Exit(1)
+
+
+@app.command("upload")
+def upload_cmd(
+    file: UploadFile, district: District,
+    user: Annotated[str, typer.Option(help="The uploading user's name")],
+    layer: Layers = [], column: Columns = [], crs: Crs = None,  # noqa: B006
+    encoding: Annotated[str | None, typer.Option()] = None,
+    swap_axes: Annotated[bool, typer.Option()] = False,
+) -> None:
+    """Store FILE as a draft plan revision of a district (the same file twice: same revision)."""
+    import sqlalchemy as sa
+
+    from zones.db import session_factory
+    from zones.errors import ZonesError
+    from zones.model import User
+    from zones.services.revisions import create_revision
+    from zones.text import fold
+
+    settings = Settings()
+    options = _read_options(layer, column, crs, encoding, swap_axes)
+    with session_factory(_engine(settings), write=True)() as session:
+        account = session.scalar(sa.select(User).where(User.username == fold(user)))
+        if account is None:
+            typer.echo(f"upload: no user {user!r}", err=True)
+            raise typer.Exit(2)
+        try:
+            revision = create_revision(session, district_code=district, path=file,
+                                       filename=file.name, options=options, user=account,
+                                       settings=settings)
+        except ZonesError as exc:
+            typer.echo(f"upload: refused ({exc.code}): {exc.detail}", err=True)
+            raise typer.Exit(2) from exc
+    typer.echo(f"upload: revision {revision.id} (number {revision.number}, "
+               f"{revision.status.value}): {revision.error_count} errors, "
+               f"{revision.warning_count} warnings")
+
+
 @app.command()
 def check() -> None:
     """Check the database's invariants; exit 1 on any violation."""
@@ -226,6 +330,65 @@ def check() -> None:
         typer.echo(f"check: {len(violations)} violation(s)")
         sys.exit(1)
     typer.echo("check: all invariants hold")
+
+
+units_app = typer.Typer(help="Production-unit sheets (docs/units.md).", no_args_is_help=True)
+app.add_typer(units_app, name="units")
+levies_app = typer.Typer(help="Levies on dormant units (docs/units.md).", no_args_is_help=True)
+app.add_typer(levies_app, name="levies")
+
+
+@units_app.command("import")
+def units_import(file: Path, dry_run: Annotated[bool, typer.Option("--dry-run")] = False
+                 ) -> None:
+    """Import investors and units from a CSV/XLSX sheet; every problem is listed."""
+    import datetime as dt
+
+    from zones.db import session_factory
+    from zones.errors import ZonesError
+    from zones.services.unit_sheets import import_sheets
+
+    settings = Settings()
+    with session_factory(_engine(settings), write=True)() as session:
+        session.info["actor"] = "system:cli"
+        try:
+            report = import_sheets(session=session, data=file.read_bytes(), filename=file.name,
+                                   dry_run=dry_run, actor_id=None,
+                                   today=dt.datetime.now(dt.UTC).date(),
+                                   max_bytes=settings.unit_import_max_bytes,
+                                   max_rows=settings.unit_import_max_rows)
+        except ZonesError as exc:
+            for p in exc.extra.get("problems", []):
+                typer.echo(f"{p['sheet']} row {p['row']} {p['column']}: {p['code']} "
+                           f"({p['message']})", err=True)
+            typer.echo(f"units import: refused ({exc.code}): {exc.detail}", err=True)
+            raise typer.Exit(2) from exc
+        for p in report.problems:
+            typer.echo(f"{p.sheet} row {p.row} {p.column}: {p.code} ({p.message})", err=True)
+        if report.written:
+            session.commit()
+    typer.echo(f"units import: rows {report.rows}, created {report.created}, "
+               f"updated {report.updated}, {'written' if report.written else 'not written'}")
+    if report.problems:
+        raise typer.Exit(2)
+
+
+@levies_app.command("issue")
+def levies_issue(year: Annotated[int, typer.Option("--year", help="Jalali year")]) -> None:
+    """Issue every due levy for a Jalali year; units skipped are listed with the reason."""
+    from zones.db import session_factory
+    from zones.services.levies import issue_year
+
+    with session_factory(_engine(), write=True)() as session:
+        session.info["actor"] = "system:cli"
+        issued, skipped = issue_year(session=session, year=year, actor="system:cli")
+        session.commit()
+        for levy in issued:
+            typer.echo(f"issued {levy.unit.ref} {year}: {levy.amount_rial} rial "
+                       f"(tariff v{levy.tariff_version})")
+    for ref, reason in skipped.items():
+        typer.echo(f"skipped {ref}: {reason}")
+    typer.echo(f"levies issue: {len(issued)} issued, {len(skipped)} skipped")
 
 
 if __name__ == "__main__":

@@ -147,3 +147,141 @@ class UnsupportedMediaType(ZonesError):
 class TooManyRequests(ZonesError):
     code = "too_many_requests"
     title = "Too many open requests"
+
+
+# Allocation requests (issue 6).
+class TooManyOpenRequests(TooManyRequests):
+    code = "too_many_open_requests"
+    title = "Too many open allocation requests"
+
+
+class RequestNotFound(NotFound):
+    code = "request_not_found"
+    title = "Allocation request not found"
+
+
+class TransitionForbidden(Conflict):
+    code = "request_transition_forbidden"
+    title = "The request cannot move to that status"
+
+
+class PlotReserved(Conflict):
+    code = "plot_reserved"
+    title = "The plot is reserved for another request"
+
+
+class PlotNotVacant(Conflict):
+    code = "plot_not_vacant"
+    title = "The plot is not vacant"
+
+
+class GateFailed(Conflict):
+    code = "allocation_gate_failed"
+    title = "A hard requirement for allocation is not met"
+
+
+class UnknownCriterion(InvalidInput):
+    code = "unknown_criterion"
+    title = "Not a staff-scored criterion"
+
+
+class NoCompetition(Conflict):
+    code = "no_competing_requests"
+    title = "Fewer than two requests compete for the plot"
+
+
+class DatabaseBusy(BackendUnavailable):
+    code = "database_busy"
+    title = "The database stayed busy; try again"
+
+
+# Planning analysis (issue 8).
+class LayoutParametersInvalid(InvalidInput):
+    code = "layout_parameters_invalid"
+    title = "Layout parameters cannot produce a layout"
+
+
+class LayoutAreaTooLarge(InvalidInput):
+    code = "layout_area_too_large"
+    title = "The area to lay out is larger than the configured limit"
+
+
+class ExpansionAreaNotFound(NotFound):
+    code = "expansion_area_not_found"
+    title = "Expansion area not found"
+
+
+class ScenarioNotFound(NotFound):
+    code = "scenario_not_found"
+    title = "Planning scenario not found"
+
+
+class ScenarioNotLayout(Conflict):
+    code = "scenario_not_layout"
+    title = "Only a layout scenario becomes a draft plan revision"
+
+
+class SitingInputInvalid(InvalidInput):
+    code = "siting_input_invalid"
+    title = "Customs-siting inputs cannot be used"
+
+
+# Units, revival plans and levies (issue 7).
+class UnitNotFound(NotFound):
+    code = "unit_not_found"
+    title = "Production unit not found"
+
+
+class RevivalPlanNotFound(NotFound):
+    code = "revival_plan_not_found"
+    title = "Revival plan not found"
+
+
+class RevivalPlanExists(Conflict):
+    code = "revival_plan_exists"
+    title = "The unit already has a revival plan"
+
+
+class UnitNotDormant(Conflict):
+    code = "unit_not_dormant"
+    title = "Only a dormant unit gets a revival plan"
+
+
+class RevivalTransitionForbidden(Conflict):
+    code = "revival_transition_forbidden"
+    title = "The plan, obstacle or action cannot move to that status"
+
+
+class UnitStatusUnchanged(Conflict):
+    code = "unit_status_unchanged"
+    title = "The unit already has that status"
+
+
+class LevyNotDue(Conflict):
+    code = "levy_not_due"
+    title = "No levy is due for the unit in that year"
+
+
+class LevyExists(Conflict):
+    code = "levy_exists"
+    title = "A levy for that unit and year already exists"
+
+
+class LevyTransitionForbidden(Conflict):
+    code = "levy_transition_forbidden"
+    title = "The levy cannot move to that status"
+
+
+class TariffMissing(Conflict):
+    code = "levy_tariff_missing"
+    title = "No levy tariff version is in force, or the plot has no appraisal"
+
+
+class SheetInvalid(InvalidInput):
+    code = "unit_sheet_invalid"
+    title = "The spreadsheet has rows that cannot be imported"
+
+
+class TariffInvalid(InvalidInput):
+    code = "levy_tariff_invalid"
+    title = "The levy tariff schedule is malformed"

@@ -7,10 +7,13 @@ so tests can build one app per backend.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+if TYPE_CHECKING:
+    from zones.uploads.contract import UploadLimits
 
 ROOT = Path(__file__).resolve().parent.parent
 DEV_SECRET = "dev-insecure-secret-change-me-not-for-production"  # noqa: S105 - refused outside development
@@ -48,8 +51,43 @@ class Settings(BaseSettings):
         None, description="XYZ tile URL of a basemap users can reach (an intranet tile server)"
     )
     basemap_attribution: str = ""
+    map_tile_threshold: int = Field(
+        2000, ge=0, description="Zone maps with more current plots draw them from vector tiles")
     page_size_default: int = 100
     page_size_max: int = 1000
+    # Allocation requests (issue 6; docs/allocation.md).
+    requests_open_max: int = Field(3, ge=1, description="Open requests allowed per investor")
+    reservation_hours: float = Field(72, gt=0, description="How long a reservation holds a plot")
+    utility_reach_m: float = Field(500, gt=0,
+                                   description="A network segment this close serves a plot")
+    env_buffer_m: float = Field(1000, ge=0, description="Wetland/park/shore buffer, groups D-E")
+    ports: list[tuple[float, float]] = Field(
+        default=[(49.2700, 37.5380), (49.4680, 37.4740)],
+        description="Port gates as lon, lat (default: Caspian Port yard, old Anzali port)")
+    score_weights: dict[str, float] = Field(default_factory=lambda: {
+        "jobs_per_ha": 20, "export_share": 15, "technology": 15, "investment_per_m2": 15,
+        "env_group": 10, "area_fit": 10, "track_record": 10, "local_inputs": 5},
+        description="Review criteria and their maximum points (JSON object)")
+    decision_retries: int = Field(5, ge=1, description="Attempts on serialization failures")
+    # Units, revival and levies (issue 7; docs/units.md).
+    unit_import_max_bytes: int = Field(10 * 1024**2, ge=1, description="Largest unit sheet")
+    unit_import_max_rows: int = Field(20000, ge=1, description="Rows per imported sheet")
+    facility_output_window_months: int = Field(
+        12, ge=1, description="A drawing unit with no output reported this long is flagged")
+    # Consultant uploads (issue 3; docs/uploads.md "Reading files and limits").
+    upload_max_bytes: int = Field(200 * 1024**2, ge=1, description="Largest upload body")
+    upload_max_archive_entries: int = Field(1000, ge=1, description="Entries in a zip")
+    upload_max_inflated_bytes: int = Field(1024**3, ge=1,
+                                           description="Total inflated size of a zip")
+    upload_max_compression_ratio: float = Field(100, gt=1,
+                                                description="Inflated/compressed per entry")
+    upload_max_features: int = Field(250_000, ge=1, description="Features in one upload")
+    upload_max_vertices: int = Field(20_000_000, ge=1, description="Vertices in one upload")
+    upload_max_json_depth: int = Field(64, ge=4, description="JSON nesting depth")
+    upload_memory_limit_mb: int = Field(
+        2048, ge=64, description="Address space the reader child may add (MB)")
+    upload_timeout_s: float = Field(300, gt=0, description="Reader child time limit")
+    upload_dir: Path = ROOT / "var" / "uploads"
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:
@@ -68,3 +106,15 @@ class Settings(BaseSettings):
     def backend(self) -> Literal["spatialite", "postgis"]:
         """Which of the two supported backends :attr:`database_url` points at."""
         return "postgis" if self.database_url.startswith("postgresql") else "spatialite"
+
+    def upload_limits(self) -> UploadLimits:
+        """The ``upload_max_*`` settings as the readers take them."""
+        from zones.uploads.contract import UploadLimits  # geopandas: only when uploading
+
+        return UploadLimits(
+            max_bytes=self.upload_max_bytes,
+            max_archive_entries=self.upload_max_archive_entries,
+            max_inflated_bytes=self.upload_max_inflated_bytes,
+            max_compression_ratio=self.upload_max_compression_ratio,
+            max_features=self.upload_max_features, max_vertices=self.upload_max_vertices,
+            max_json_depth=self.upload_max_json_depth)

@@ -1,7 +1,366 @@
-"""Consultant uploads and plan revisions (issue 3)."""
+"""Consultant uploads and plan revisions (issue 3): upload, jobs, reports, diff, decisions.
+
+Who sees what: a consultant sees only the revisions (and jobs) they uploaded — others'
+are 404; staff, the working group and admins see all; the public and investors see only
+approved and superseded revisions. Only the working group approves or rejects.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import datetime as dt
+import tempfile
+import threading
+import uuid
+from pathlib import Path
+from typing import Annotated, Any, Literal
 
-router = APIRouter()
+import geopandas as gpd
+import sqlalchemy as sa
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from sqlalchemy.orm import Session
+from starlette.background import BackgroundTask
+from starlette.datastructures import UploadFile
+
+from api.deps import SessionDep, SettingsDep, WriteSessionDep
+from api.geojson import GeoJSONResponse, collection
+from api.paging import Page, PageDep, fetch_page
+from api.security import CurrentUser, MaybeUser, require_role
+from zones import errors, frames
+from zones.model import District, PlanFeature, PlanRevision, RevisionStatus, Role, User
+from zones.services import revisions as rev
+from zones.services.plan_diff import diff_geojson, diff_json, diff_revision
+from zones.services.upload_jobs import INLINE_MAX_BYTES, JobNotFound, UploadJobs
+from zones.settings import Settings
+from zones.text import jalali
+from zones.uploads.contract import PLOT_FIELDS, FileFormat, LayerRole, ReadOptions
+
+router = APIRouter(tags=["uploads"])
+FORM_OVERHEAD = 64 * 1024  # multipart boundaries, headers and the options field
+UPLOADERS = (Role.CONSULTANT, Role.STAFF, Role.WORKING_GROUP, Role.ADMIN)
+SEE_ALL = (Role.STAFF, Role.WORKING_GROUP, Role.ADMIN)
+PUBLISHED = (RevisionStatus.APPROVED, RevisionStatus.SUPERSEDED)
+
+
+class LengthRequired(errors.InvalidInput):
+    code = "length_required"
+    title = "Send the upload with a Content-Length"
+
+
+class InvalidOptions(errors.InvalidInput):
+    code = "invalid_upload_options"
+    title = "The upload options are not valid"
+
+
+class UploadOptions(BaseModel):
+    """The ``options`` form field (JSON): how to read the file. Everything else is ours."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    format: FileFormat | None = None
+    layers: dict[str, LayerRole] = Field(default_factory=dict, max_length=100)
+    columns: dict[str, Literal[PLOT_FIELDS]] = Field(  # type: ignore[valid-type]
+        default_factory=dict, max_length=100)
+    crs: str | None = Field(None, max_length=100)
+    encoding: str | None = Field(None, max_length=40)
+    swap_axes: bool = False
+    wkt_column: str | None = Field(None, max_length=100)
+    default_role: LayerRole = LayerRole.PLOTS
+
+
+class Decision(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    decision_ref: str = Field(min_length=1, max_length=200,
+                              description="The working group's decision number")
+    comments: str | None = Field(None, max_length=4000)
+
+
+class RevisionPublic(BaseModel):
+    id: int
+    district: str
+    number: int
+    title: str
+    status: str
+    source: str
+    original_filename: str | None
+    file_format: str | None
+    checksum: str | None
+    error_count: int
+    warning_count: int
+    uploaded_by_id: int | None
+    created_at: dt.datetime
+    created_at_jalali: str
+    submitted_at: dt.datetime | None
+    submitted_at_jalali: str | None
+    decided_at: dt.datetime | None
+    decided_at_jalali: str | None
+    decision_ref: str | None
+    comments: str | None
+    links: dict[str, str]
+
+
+class JobPublic(BaseModel):
+    id: int
+    status: str
+    progress: int
+    message: str | None
+    filename: str | None
+    revision_id: int | None
+    error_code: str | None
+    error_detail: str | None
+    created_at: dt.datetime
+    created_at_jalali: str
+    links: dict[str, str]
+
+
+def _jalali(value: dt.datetime | None) -> str | None:
+    return jalali(value, digits="latin") if value else None
+
+
+def _revision_public(session: Session, revision: PlanRevision) -> RevisionPublic:
+    district = session.get(District, revision.district_id)
+    base = f"/revisions/{revision.id}"
+    return RevisionPublic(
+        id=revision.id, district=district.code if district else "", number=revision.number,
+        title=revision.title, status=revision.status.value, source=revision.source,
+        original_filename=revision.original_filename, file_format=revision.file_format,
+        checksum=revision.checksum, error_count=revision.error_count,
+        warning_count=revision.warning_count, uploaded_by_id=revision.uploaded_by_id,
+        created_at=revision.created_at, created_at_jalali=jalali(revision.created_at,
+                                                                 digits="latin"),
+        submitted_at=revision.submitted_at, submitted_at_jalali=_jalali(revision.submitted_at),
+        decided_at=revision.decided_at, decided_at_jalali=_jalali(revision.decided_at),
+        decision_ref=revision.decision_ref, comments=revision.comments,
+        links={"self": base, "report": f"{base}/report", "diff": f"{base}/diff",
+               "features": f"{base}/features"})
+
+
+def _job_public(job: Any) -> JobPublic:
+    links = {"self": f"/jobs/{job.id}"}
+    if job.revision_id:
+        links["revision"] = f"/revisions/{job.revision_id}"
+    return JobPublic(id=job.id, status=job.status.value, progress=job.progress,
+                     message=job.message, filename=job.filename, revision_id=job.revision_id,
+                     error_code=job.error_code, error_detail=job.error_detail,
+                     created_at=job.created_at,
+                     created_at_jalali=jalali(job.created_at, digits="latin"), links=links)
+
+
+def _visible(user: User | None) -> Any:
+    """The WHERE clause of the revisions ``user`` may see."""
+    if user is not None and user.role in SEE_ALL:
+        return sa.true()
+    if user is not None and user.role is Role.CONSULTANT:
+        return PlanRevision.uploaded_by_id == user.id
+    return PlanRevision.status.in_(PUBLISHED)
+
+
+def _load(session: Session, revision_id: int, user: User | None) -> PlanRevision:
+    revision = session.scalar(sa.select(PlanRevision).where(
+        PlanRevision.id == revision_id, _visible(user)))
+    if revision is None:
+        raise rev.RevisionNotFound(f"no plan revision {revision_id}", revision_id=revision_id)
+    return revision
+
+
+def body_cap(request: Request, settings: SettingsDep) -> None:
+    """Refuse an oversized upload from its Content-Length, before any of the body is read."""
+    length = request.headers.get("content-length")
+    if length is None or not length.isdigit():
+        raise LengthRequired("send the file with a Content-Length header")
+    if int(length) > settings.upload_max_bytes + FORM_OVERHEAD:
+        raise errors.PayloadTooLarge(f"upload larger than {settings.upload_max_bytes} bytes",
+                                     limit=settings.upload_max_bytes, received=int(length))
+
+
+_jobs_lock = threading.Lock()
+
+
+def _jobs(request: Request) -> UploadJobs:
+    with _jobs_lock:
+        if getattr(request.app.state, "upload_jobs", None) is None:
+            request.app.state.upload_jobs = UploadJobs(request.app.state.write_sessions,
+                                                       request.app.state.settings)
+        return request.app.state.upload_jobs
+
+
+def _options(raw: Any) -> ReadOptions:
+    try:
+        parsed = UploadOptions.model_validate_json(raw or "{}")
+    except ValidationError as exc:
+        raise InvalidOptions("options must be JSON with the documented fields",
+                             errors=[{"loc": list(e["loc"]), "msg": e["msg"]}
+                                     for e in exc.errors()]) from None
+    return ReadOptions(**parsed.model_dump())
+
+
+async def _chunks(upload: UploadFile) -> Any:
+    while chunk := await upload.read(1 << 20):
+        yield chunk
+
+
+_MULTIPART = {"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
+    "type": "object", "required": ["file"], "properties": {
+        "file": {"type": "string", "format": "binary"},
+        "options": {"type": "string", "description": "JSON: layers, columns, crs, encoding, "
+                    "swap_axes, format, wkt_column, default_role (unknown keys refused)"}}}}}}}
+
+
+@router.post("/districts/{code}/uploads", status_code=202, openapi_extra=_MULTIPART,
+             summary="Upload a plan file: a draft revision now (small) or a job (large)")
+async def post_upload(code: str, request: Request,
+                      _cap: Annotated[None, Depends(body_cap)], user: CurrentUser,
+                      settings: SettingsDep,
+                      background: Annotated[bool | None, Query()] = None) -> JSONResponse:
+    from zones.uploads.receiving import save_stream
+
+    require_role(user, *UPLOADERS)
+    form = await request.form(max_files=1, max_fields=4)
+    upload = form.get("file")
+    if not isinstance(upload, UploadFile) or not upload.filename:
+        raise errors.InvalidInput("send the plan as the multipart field 'file'",
+                                  field="file")
+    options = _options(form.get("options"))
+    filename = Path(upload.filename).name[:300]
+    temp = Path(settings.upload_dir) / "incoming" / f"{uuid.uuid4().hex}{Path(filename).suffix}"
+    size, _sha = await save_stream(_chunks(upload), temp, max_bytes=settings.upload_max_bytes)
+    if background or (background is None and size > INLINE_MAX_BYTES):
+        job, _future = await run_in_threadpool(
+            _jobs(request).start, district_code=code, path=temp, filename=filename,
+            options=options, user=user)
+        return JSONResponse(_job_public(job).model_dump(mode="json"), status_code=202,
+                            headers={"Location": f"/jobs/{job.id}"})
+    try:
+        body = await run_in_threadpool(_inline, request, code, temp, filename, options, user,
+                                       settings)
+    finally:
+        temp.unlink(missing_ok=True)
+    return JSONResponse(body, status_code=201, headers={"Location": body["links"]["self"]})
+
+
+def _inline(request: Request, code: str, path: Path, filename: str, options: ReadOptions,
+            user: User, settings: Settings) -> dict[str, Any]:
+    with request.app.state.write_sessions() as session:
+        revision = rev.create_revision(session, district_code=code, path=path,
+                                       filename=filename, options=options, user=user,
+                                       settings=settings)
+        return _revision_public(session, revision).model_dump(mode="json")
+
+
+@router.get("/jobs/{job_id}", response_model=JobPublic, summary="An upload job's progress")
+def get_job(job_id: int, request: Request, user: CurrentUser, session: SessionDep
+            ) -> JobPublic:
+    job = _jobs(request).get(job_id, session)
+    if user.role not in SEE_ALL and job.created_by_id != user.id:
+        raise JobNotFound(f"no upload job {job_id}", job_id=job_id)
+    return _job_public(job)
+
+
+@router.get("/revisions", response_model=Page[RevisionPublic],
+            summary="Plan revisions the caller may see (filter by district and status)")
+def list_revisions(request: Request, session: SessionDep, user: MaybeUser, page: PageDep,
+                   district: Annotated[str | None, Query(max_length=32)] = None,
+                   status: RevisionStatus | None = None) -> Page[RevisionPublic]:
+    stmt = sa.select(PlanRevision).where(_visible(user)).order_by(PlanRevision.id)
+    if district is not None:
+        stmt = stmt.where(PlanRevision.district_id == rev.find_district(session, district).id)
+    if status is not None:
+        stmt = stmt.where(PlanRevision.status == status)
+    rows, link = fetch_page(session, stmt, page, request)
+    return Page(items=[_revision_public(session, r) for r in rows], next=link)
+
+
+@router.get("/revisions/{revision_id}", response_model=RevisionPublic,
+            summary="One plan revision with its status and decision (dates also in Jalali)")
+def get_revision(revision_id: int, session: SessionDep, user: MaybeUser) -> RevisionPublic:
+    return _revision_public(session, _load(session, revision_id, user))
+
+
+Format = Annotated[Literal["json", "html", "gpkg"], Query(alias="format")]
+
+
+@router.get("/revisions/{revision_id}/report", summary="The validation report (JSON/HTML/GPKG)")
+@router.get("/revisions/{revision_id}/report.{suffix}", include_in_schema=False)
+def get_report(revision_id: int, session: SessionDep, user: MaybeUser,
+               suffix: Literal["json", "html", "gpkg"] | None = None, fmt: Format = "json",
+               lang: Annotated[Literal["fa", "en"], Query()] = "fa") -> Any:
+    from zones.uploads.report import report_html, write_report_gpkg
+
+    revision = _load(session, revision_id, user)
+    data = revision.report or {}
+    kind = suffix or fmt
+    if kind == "json":
+        return JSONResponse(data)
+    report = rev.report_from_json(data)
+    if kind == "html":
+        return HTMLResponse(report_html(report, lang=lang))
+    path = Path(tempfile.mkdtemp()) / f"revision-{revision.id}-report.gpkg"
+    if not write_report_gpkg(report, path):  # no problems: still a GeoPackage QGIS opens
+        gpd.GeoDataFrame({"code": []}, geometry=gpd.GeoSeries([], crs=4326)).to_file(
+            path, layer="problems_polygons", driver="GPKG")
+    return FileResponse(path, media_type="application/geopackage+sqlite3",
+                        filename=path.name, background=BackgroundTask(_remove, path))
+
+
+def _remove(path: Path) -> None:
+    path.unlink(missing_ok=True)
+    path.parent.rmdir()
+
+
+@router.get("/revisions/{revision_id}/diff",
+            summary="What approval would change (JSON; ?format=geojson for a map)")
+@router.get("/revisions/{revision_id}/diff.{suffix}", include_in_schema=False)
+def get_diff(revision_id: int, session: SessionDep, user: MaybeUser,
+             suffix: Literal["json", "geojson"] | None = None,
+             fmt: Annotated[Literal["json", "geojson"], Query(alias="format")] = "json") -> Any:
+    diff = diff_revision(session, _load(session, revision_id, user))
+    if (suffix or fmt) == "geojson":
+        return GeoJSONResponse(diff_geojson(diff))
+    return JSONResponse(diff_json(diff))
+
+
+@router.get("/revisions/{revision_id}/features", response_class=GeoJSONResponse,
+            summary="The revision's features as GeoJSON (paged)")
+def get_features(revision_id: int, request: Request, session: SessionDep, user: MaybeUser,
+                 page: PageDep) -> GeoJSONResponse:
+    revision = _load(session, revision_id, user)
+    frame = frames.frame(session, sa.select(
+        PlanFeature.id, PlanFeature.role, PlanFeature.code, PlanFeature.land_use,
+        PlanFeature.name_fa, PlanFeature.name_en, PlanFeature.env_group, PlanFeature.network,
+        PlanFeature.area_m2, PlanFeature.source_index, frames.wkb(PlanFeature.geom),
+    ).where(PlanFeature.revision_id == revision.id).order_by(PlanFeature.id)
+     .limit(page.limit + 1).offset(page.offset))
+    more = len(frame) > page.limit
+    frame = frame.iloc[: page.limit]
+    frame["role"] = frame["role"].map(lambda r: getattr(r, "value", r))
+    return GeoJSONResponse(collection(frame, request, limit=page.limit, offset=page.offset,
+                                      has_more=more))
+
+
+@router.post("/revisions/{revision_id}/submit", response_model=RevisionPublic,
+             summary="Submit a draft without blocking errors for the working group")
+def post_submit(revision_id: int, user: CurrentUser, session: WriteSessionDep
+                ) -> RevisionPublic:
+    revision = _load(session, revision_id, user)
+    return _revision_public(session, rev.submit(session, revision, user=user))
+
+
+@router.post("/revisions/{revision_id}/approve", response_model=RevisionPublic,
+             summary="Approve and publish a submitted revision (working group)")
+def post_approve(revision_id: int, decision: Decision, user: CurrentUser,
+                 session: WriteSessionDep) -> RevisionPublic:
+    revision = _load(session, revision_id, user)
+    return _revision_public(session, rev.approve(session, revision, user=user,
+                                                 **decision.model_dump()))
+
+
+@router.post("/revisions/{revision_id}/reject", response_model=RevisionPublic,
+             summary="Reject a submitted revision (working group)")
+def post_reject(revision_id: int, decision: Decision, user: CurrentUser,
+                session: WriteSessionDep) -> RevisionPublic:
+    revision = _load(session, revision_id, user)
+    return _revision_public(session, rev.reject(session, revision, user=user,
+                                                **decision.model_dump()))

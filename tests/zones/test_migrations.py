@@ -29,7 +29,7 @@ def test_schema_matches_models(engine) -> None:
 
 
 def test_every_geometry_column_has_a_spatial_index(engine) -> None:
-    assert len(GEOMETRY_COLUMNS) == 7
+    assert len(GEOMETRY_COLUMNS) == 8
     with engine.connect() as conn:
         if backend.name(conn) == "postgis":
             rows = conn.execute(sa.text(

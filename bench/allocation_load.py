@@ -1,0 +1,203 @@
+"""Benchmark: concurrent requests and approvals over a small pool of contested plots (PostGIS).
+
+``--clients`` threads (spread over ``--processes``), each an investor, loop for
+``--seconds``: file a request (with its idempotency key, under the open-request cap) and
+move it to review in one transaction,
+then ask the working group's approval of a plot drawn at random from the current pool of
+``--pool`` plots — through the service functions the API calls
+(:func:`zones.services.requests.submit`, :func:`zones.services.decisions.approve`), each
+client on its own connection. When every plot of a pool is allocated, the next pool
+opens, so the contest never runs dry. A decision is an approval or a coded refusal
+(``plot_already_allocated``, 409).
+
+Beside it, in the same run on the same server: ``pgbench -N`` (simple-update, one
+commit per transaction) with as many clients — the database's own commit ceiling. At
+the end the allocations are checked: the count of plots allocated twice must be 0.
+
+    .venv/bin/python -m bench.allocation_load --clients 8 --processes 2 --pool 5 --seconds 15
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import multiprocessing
+import os
+import random
+import re
+import subprocess
+import threading
+import time
+import uuid
+
+import sqlalchemy as sa
+
+from bench.common import fresh_postgis
+from data.generator import generate
+from zones import errors
+from zones.db import create_engine, session_factory, upgrade
+from zones.model import (
+    Allocation,
+    AllocationRequest,
+    AllocationStatus,
+    EnvGroup,
+    Investor,
+    PartyKind,
+    Plot,
+    RequestPurpose,
+    RequestStatus,
+)
+from zones.services import decisions, requests
+from zones.services.loading import load_dataset
+from zones.settings import Settings
+
+DB = "zones_bench_allocation"
+ASK = requests.RequestInput(purpose=RequestPurpose.NEW_UNIT, isic4="2220", env_group=EnvGroup.B,
+                            area_min_m2=500, area_max_m2=20_000, power_kva=200,
+                            licence_no="1", licence_expiry=None)
+
+
+class Contest:
+    """Pools of plots opened one after another; who won which plot, as the clients saw it."""
+
+    def __init__(self, pools: list[list[int]]) -> None:
+        self.pools, self.round, self.lock = pools, 0, threading.Lock()
+        self.wins: collections.Counter[int] = collections.Counter()
+        self.outcomes: collections.Counter[str] = collections.Counter()
+        self.taken: set[int] = set()
+
+    def pick(self) -> int | None:
+        with self.lock:
+            return None if self.round >= len(self.pools) else random.choice(self.pools[self.round])
+
+    def record(self, plot_id: int, outcome: str) -> None:
+        """Count the outcome; a plot is taken once approved here or refused as allocated
+        (by a client of another process), and the next pool opens when all are taken."""
+        with self.lock:
+            self.outcomes[outcome] += 1
+            if outcome == "approved":
+                self.wins[plot_id] += 1
+            if outcome in ("approved", "plot_already_allocated"):
+                self.taken.add(plot_id)
+            pool = self.pools[self.round] if self.round < len(self.pools) else []
+            if pool and all(p in self.taken for p in pool):
+                self.round += 1
+
+
+def _client(sessions, settings, investor_id: int, contest: Contest, deadline: float) -> None:
+    with sessions() as session:
+        investor = session.get(Investor, investor_id)
+        while time.perf_counter() < deadline and (plot_id := contest.pick()) is not None:
+            request, _ = requests.submit(session=session, investor=investor, data=ASK,
+                                         idempotency_key=uuid.uuid4().hex, actor="bench",
+                                         open_max=settings.requests_open_max)
+            requests.transition(session=session, request=request,
+                                to=RequestStatus.UNDER_REVIEW, actor="bench")
+            session.commit()
+            try:
+                decisions.approve(session=session, request_id=request.id, plot_id=plot_id,
+                                  actor="bench-wg", decision_ref="WG-bench", settings=settings)
+                outcome = "approved"
+            except errors.ZonesError as exc:
+                outcome = exc.code
+            except Exception as exc:  # would be a 500 in the API
+                outcome = f"unexpected {type(exc).__name__}"
+            contest.record(plot_id, outcome)
+
+
+def _process(url: str, investor_ids: list[int], pools: list[list[int]], start: float,
+             seconds: int) -> tuple[dict[int, int], dict[str, int]]:
+    """One client process: its threads share one engine and one view of the contest."""
+    settings = Settings(database_url=url, requests_open_max=10**9,
+                        db_pool_size=len(investor_ids) + 2)
+    engine = create_engine(settings)
+    sessions = session_factory(engine, write=True)
+    contest = Contest(pools)
+    time.sleep(max(0.0, start - time.time()))
+    deadline = time.perf_counter() + seconds
+    threads = [threading.Thread(target=_client, args=(sessions, settings, inv, contest, deadline))
+               for inv in investor_ids]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    engine.dispose()
+    return dict(contest.wins), dict(contest.outcomes)
+
+
+def _pgbench(seconds: int, clients: int) -> float:
+    subprocess.run(["pgbench", "-i", "-q", "-s", "1", "-h", "127.0.0.1", "-U", "postgres", DB],
+                   capture_output=True, check=True)
+    out = subprocess.run(["pgbench", "-n", "-N", "-h", "127.0.0.1", "-U", "postgres", "-c",
+                          str(clients), "-j", "2", "-T", str(seconds), DB],
+                         capture_output=True, text=True, check=True).stdout
+    return float(re.search(r"tps = ([\d.]+)", out).group(1))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--processes", type=int, default=2, help="client processes")
+    parser.add_argument("--pool", type=int, default=5, help="contested plots at a time")
+    parser.add_argument("--seconds", type=int, default=15)
+    parser.add_argument("--plots", type=int, default=3000, help="plots generated (all vacant)")
+    args = parser.parse_args()
+
+    settings = fresh_postgis(DB).model_copy(update={"requests_open_max": 10**9,
+                                                    "db_pool_size": args.clients + 2})
+    engine = create_engine(settings)
+    upgrade(engine)
+    sessions = session_factory(engine, write=True)
+    with sessions() as session:
+        load_dataset(session=session, data=generate(plots=args.plots), actor="system:bench")
+        investors = [Investor(ref=f"B{i}", kind=PartyKind.LEGAL, name_fa=f"سرمایه‌گذار {i}",
+                              nationality="IR") for i in range(args.clients)]
+        session.add_all(investors)
+        session.commit()
+        investor_ids = [i.id for i in investors]
+        plot_ids = session.scalars(sa.select(Plot.id).order_by(Plot.id)).all()
+    with engine.connect() as conn:
+        conn.execute(sa.text("ANALYZE"))
+        conn.commit()
+    random.seed(1405)
+    random.shuffle(plot_ids)
+    pools = [plot_ids[i:i + args.pool] for i in range(0, len(plot_ids), args.pool)]
+
+    # Processes side by side (the GIL would serialise one process's threads), all racing
+    # for the same pools; each sees another's win as a plot_already_allocated refusal.
+    start = time.time() + 5  # after every process has imported and connected
+    shares = [investor_ids[i::args.processes] for i in range(args.processes)]
+    with multiprocessing.get_context("spawn").Pool(args.processes) as workers:
+        results = workers.starmap(_process, [(settings.database_url, share, pools, start,
+                                              args.seconds) for share in shares])
+    elapsed = float(args.seconds)
+    wins: collections.Counter[int] = collections.Counter()
+    outcomes: collections.Counter[str] = collections.Counter()
+    for process_wins, process_outcomes in results:
+        wins.update(process_wins)
+        outcomes.update(process_outcomes)
+
+    with sessions() as session:
+        active = session.execute(sa.select(Allocation.plot_id, sa.func.count()).where(
+            Allocation.status == AllocationStatus.ACTIVE).group_by(Allocation.plot_id)).all()
+        approved = session.scalar(sa.select(sa.func.count()).select_from(AllocationRequest)
+                                  .where(AllocationRequest.status == RequestStatus.APPROVED))
+    engine.dispose()
+    double = sum(1 for _, n in active if n > 1) + sum(1 for n in wins.values() if n > 1)
+    ceiling = _pgbench(args.seconds, args.clients)
+
+    decided = sum(outcomes.values())
+    print(f"# {time.strftime('%Y-%m-%d')} {os.cpu_count()} cores, PostGIS, {args.clients} "
+          f"clients in {args.processes} processes, pools of {args.pool} contested plots, "
+          f"{args.seconds}s")
+    print(f"outcomes: {dict(outcomes)}")
+    print(f"decisions/s (approved + refused)   {decided / elapsed:9.1f}")
+    print(f"pgbench -N tps (commit ceiling)     {ceiling:9.1f}")
+    print(f"decisions / ceiling                 {decided / elapsed / ceiling:9.1%}")
+    print(f"transactions/s (file + decide)      {2 * decided / elapsed:9.1f}")
+    print(f"approved requests in DB / wins      {approved} / {sum(wins.values())}")
+    print(f"double allocations                  {double}")
+
+
+if __name__ == "__main__":
+    main()

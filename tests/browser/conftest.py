@@ -1,0 +1,126 @@
+"""The real service in a thread on a free loopback port, and the system's headless Chromium.
+
+Playwright's browser download is unreachable here: the tests drive Debian's
+``/usr/bin/chromium`` (or ``ZONES_CHROMIUM``). Without it they skip, and fail under
+``CI=true``. Every page opened through :func:`open_page` records each request it makes
+and aborts any to another origin, so a page that needs a CDN fails its test.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from urllib.parse import urlparse
+
+import pytest
+import uvicorn
+
+from api.main import create_app
+from zones.settings import Settings
+
+sync_api = pytest.importorskip("playwright.sync_api")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def serve(settings: Settings) -> Iterator[str]:
+    """``create_app(settings)`` under uvicorn in a thread; yields its base URL."""
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1",
+                                           port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        if time.monotonic() > deadline:
+            raise RuntimeError("service did not start in 30 s")
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture
+def live_url(demo_settings: Settings) -> Iterator[str]:
+    """The demo zone served as configured (its ~220 plots drawn inline)."""
+    with serve(demo_settings) as url:
+        yield url
+
+
+@pytest.fixture
+def tiled_url(demo_settings: Settings) -> Iterator[str]:
+    """The demo zone with the tile threshold at 0: every plot comes from vector tiles."""
+    with serve(demo_settings.model_copy(update={"map_tile_threshold": 0})) as url:
+        yield url
+
+
+# Module scope, not session: a live sync Playwright keeps an event loop running in this
+# thread, which breaks every later test that calls asyncio.run() or starts Playwright.
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    executable = os.environ.get("ZONES_CHROMIUM") or shutil.which("chromium")
+    if executable is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("Chromium missing under CI=true (scripts/setup.sh --test installs it)")
+        pytest.skip("no Chromium")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=executable,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--no-first-run"])
+        yield browser
+        browser.close()
+
+
+@dataclass
+class OpenPage:
+    """A page and what happened while it was open."""
+
+    page: object
+    requested: list[str] = field(default_factory=list)
+    outside: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+
+@pytest.fixture
+def open_page(browser) -> Iterator[Callable[[str], OpenPage]]:
+    """Open a URL in a fresh page (1280×800) and wait until the network is idle."""
+    opened: list[OpenPage] = []
+
+    def open_(url: str) -> OpenPage:
+        page = browser.new_page(viewport={"width": 1280, "height": 800})
+        seen = OpenPage(page)
+        origin = urlparse(url).netloc
+
+        def route(route) -> None:
+            seen.requested.append(route.request.url)
+            if urlparse(route.request.url).netloc == origin:
+                route.continue_()
+            else:
+                seen.outside.append(route.request.url)
+                route.abort()
+
+        page.route("**/*", route)
+        page.on("console", lambda m: seen.problems.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: seen.problems.append(str(e)))
+        page.on("requestfailed", lambda r: seen.problems.append(f"failed: {r.url}"))
+        page.goto(url, wait_until="networkidle")
+        opened.append(seen)
+        return seen
+
+    yield open_
+    for seen in opened:
+        seen.page.close()

@@ -1,0 +1,97 @@
+"""Many threads approving the same plots at once: each plot is allocated exactly once."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+
+import sqlalchemy as sa
+
+from tests.requests.conftest import ask, build_site
+from zones import errors
+from zones.model import Allocation, AllocationRequest, AllocationStatus, RequestStatus
+from zones.services import decisions, requests
+
+THREADS = 12
+
+
+def test_concurrent_approvals_never_allocate_a_plot_twice(sessions, rules) -> None:
+    with sessions() as setup:
+        site = build_site(setup)
+        contested = [site.plots[c].id for c in ("2", "3", "4")]
+        ids = []
+        for i in range(THREADS):
+            request, _ = requests.submit(
+                session=setup, investor=site.inv1 if i % 2 else site.inv2, data=ask(),
+                idempotency_key=uuid.uuid4().hex, actor="t", open_max=THREADS)
+            requests.transition(session=setup, request=request, to=RequestStatus.UNDER_REVIEW,
+                                actor="t")
+            ids.append(request.id)
+        setup.commit()
+
+    barrier = threading.Barrier(THREADS)
+    outcomes: list[str] = []
+    lock = threading.Lock()
+
+    def approve(i: int) -> None:
+        with sessions() as session:
+            barrier.wait()
+            try:
+                decisions.approve(session=session, request_id=ids[i], actor=f"wg{i}",
+                                  plot_id=contested[i % len(contested)], decision_ref=f"WG-{i}",
+                                  settings=rules)
+                result = "approved"
+            except errors.ZonesError as exc:
+                result = exc.code
+            except Exception as exc:  # anything else would be a 500
+                result = f"unexpected {exc!r}"
+        with lock:
+            outcomes.append(result)
+
+    threads = [threading.Thread(target=approve, args=(i,)) for i in range(THREADS)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert len(outcomes) == THREADS
+    assert outcomes.count("approved") == len(contested), outcomes
+    assert set(outcomes) <= {"approved", "plot_already_allocated"}, outcomes
+    with sessions() as check:
+        held = check.execute(sa.select(Allocation.plot_id, sa.func.count()).where(
+            Allocation.status == AllocationStatus.ACTIVE).group_by(Allocation.plot_id)).all()
+        assert all(n == 1 for _, n in held)
+        assert {p for p, _ in held} >= set(contested)
+        approved = check.scalar(sa.select(sa.func.count()).select_from(AllocationRequest).where(
+            AllocationRequest.status == RequestStatus.APPROVED))
+        assert approved == len(contested)
+
+
+def test_double_submitted_approval_of_one_request_wins_once(sessions, rules) -> None:
+    with sessions() as setup:
+        site = build_site(setup)
+        request, _ = requests.submit(session=setup, investor=site.inv2, data=ask(),
+                                     idempotency_key="k", actor="t", open_max=5)
+        requests.transition(session=setup, request=request, to=RequestStatus.UNDER_REVIEW,
+                            actor="t")
+        setup.commit()
+        request_id, plots = request.id, [site.plots["2"].id, site.plots["3"].id]
+    barrier = threading.Barrier(6)
+    outcomes: list[str] = []
+
+    def approve(i: int) -> None:
+        with sessions() as session:
+            barrier.wait()
+            try:
+                decisions.approve(session=session, request_id=request_id, actor="wg",
+                                  plot_id=plots[i % 2], decision_ref="WG", settings=rules)
+                outcomes.append("approved")
+            except errors.ZonesError as exc:
+                outcomes.append(exc.code)
+
+    threads = [threading.Thread(target=approve, args=(i,)) for i in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert outcomes.count("approved") == 1, outcomes
+    assert set(outcomes) <= {"approved", "request_transition_forbidden"}

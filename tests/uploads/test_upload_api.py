@@ -1,0 +1,171 @@
+"""The uploads API: upload (inline and as a job), reports, diff, decisions, who sees what."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.main import create_app
+from tests.uploads.plan_fixtures import BASE, PASSWORD, layers, plan_world, plot
+from tests.uploads.test_revisions import plan_geojson
+from zones.db import create_engine, session_factory
+from zones.model import Investor, PartyKind, Role
+from zones.services.revisions import approve, create_draft_revision, submit
+from zones.services.users import create_user
+from zones.settings import Settings
+
+
+@pytest.fixture
+def api(settings: Settings, tmp_path: Path) -> Iterator[dict]:
+    settings = settings.model_copy(update={"upload_dir": tmp_path / "uploads",
+                                           "upload_max_bytes": 100_000})
+    engine = create_engine(settings)
+    with session_factory(engine, write=True)() as session:
+        world = plan_world(session)
+        users = world["users"]
+        session.add(Investor(ref="INV-1", kind=PartyKind.LEGAL, name_fa="سرمایه‌گذار",
+                             nationality="IR"))
+        session.flush()
+        create_user(session=session, username="inv", password=PASSWORD, role=Role.INVESTOR,
+                    investor_ref="INV-1")
+        session.commit()
+
+        def draft(by: str, plots: dict) -> int:
+            return create_draft_revision(session=session, district_code="D1",
+                                         layers=layers(plots), title=f"by {by}",
+                                         user=users[by]).id
+        ids = {"own": draft("cons", BASE), "other": draft("cons2", BASE | {"3-06": plot(6)})}
+        published = create_draft_revision(session=session, district_code="D1",
+                                          layers=layers(BASE), title="approved",
+                                          user=users["cons2"])
+        submit(session, published, user=users["cons2"])
+        approve(session, published, user=users["wg"], decision_ref="WG-1")
+        ids["pub"] = published.id
+    engine.dispose()
+    with TestClient(create_app(settings)) as client:
+        yield {"client": client, "ids": ids, "settings": settings}
+
+
+def auth(client: TestClient, username: str | None) -> dict[str, str]:
+    if username is None:
+        return {}
+    response = client.post("/auth/token", data={"username": username, "password": PASSWORD})
+    assert response.status_code == 200, response.text
+    return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+
+def upload(client: TestClient, path: Path, who: str = "cons", **params) -> object:
+    with path.open("rb") as fh:
+        return client.post("/districts/D1/uploads", params=params, headers=auth(client, who),
+                           files={"file": (path.name, fh, "application/geo+json")},
+                           data={"options": json.dumps({})})
+
+
+VISIBLE = {None: {"pub"}, "inv": {"pub"}, "cons": {"own"}, "cons2": {"other", "pub"},
+           "staff": {"own", "other", "pub"}, "wg": {"own", "other", "pub"},
+           "admin": {"own", "other", "pub"}}
+
+
+@pytest.mark.parametrize("who", list(VISIBLE))
+def test_who_sees_which_revisions(api, who) -> None:
+    client, ids = api["client"], api["ids"]
+    headers = auth(client, who)
+    listed = {r["id"] for r in client.get("/revisions", headers=headers).json()["items"]}
+    assert listed == {ids[k] for k in VISIBLE[who]}
+    for name, rid in ids.items():
+        status = client.get(f"/revisions/{rid}", headers=headers).status_code
+        assert status == (200 if name in VISIBLE[who] else 404), (name, status)
+
+
+def test_working_group_approves_and_dates_are_jalali(api) -> None:
+    client, rid = api["client"], api["ids"]["own"]
+    assert client.post(f"/revisions/{rid}/submit", headers=auth(client, "cons")).status_code \
+        == 200
+    refused = client.post(f"/revisions/{rid}/approve", headers=auth(client, "staff"),
+                          json={"decision_ref": "X"})
+    assert (refused.status_code, refused.json()["code"]) == (403, "approval_forbidden")
+    smuggled = client.post(f"/revisions/{rid}/approve", headers=auth(client, "wg"),
+                           json={"decision_ref": "WG-2", "status": "approved"})
+    assert smuggled.status_code in (400, 422)
+    done = client.post(f"/revisions/{rid}/approve", headers=auth(client, "wg"),
+                       json={"decision_ref": "WG-2", "comments": "تصویب شد"})
+    assert done.status_code == 200, done.text
+    body = done.json()
+    assert body["status"] == "approved" and body["decided_at_jalali"].startswith("14")
+    previous = client.get(f"/revisions/{api['ids']['pub']}").json()
+    assert previous["status"] == "superseded"
+
+
+# 300 kB fails on Content-Length before the body is read; 120 kB passes that check (the
+# form may add overhead) and fails while the file streams to disk.
+@pytest.mark.parametrize("size", [300_000, 120_000])
+def test_oversized_body_is_413_and_leaves_nothing(api, tmp_path, size) -> None:
+    client = api["client"]
+    big = tmp_path / "big.geojson"
+    big.write_bytes(b" " * size)
+    response = upload(client, big)
+    assert response.status_code == 413 and response.json()["code"] == "payload_too_large"
+    assert not any(api["settings"].upload_dir.rglob("*.geojson"))
+
+
+def test_small_upload_inline_with_report_diff_and_features(api, tmp_path) -> None:
+    client = api["client"]
+    response = upload(client, plan_geojson(tmp_path / "plan.geojson", BASE | {"3-06": plot(6)}))
+    assert response.status_code == 201, response.text
+    rid = response.json()["id"]
+    headers = auth(client, "cons")
+    report = client.get(f"/revisions/{rid}/report", headers=headers).json()
+    assert report["counts"]["features"] == {"plots": 6}
+    html = client.get(f"/revisions/{rid}/report.html", headers=headers)
+    assert html.status_code == 200 and "<html" in html.text.lower()
+    gpkg = client.get(f"/revisions/{rid}/report?format=gpkg", headers=headers)
+    assert gpkg.status_code == 200 and gpkg.content[:15] == b"SQLite format 3"
+    diff = client.get(f"/revisions/{rid}/diff", headers=headers).json()
+    assert diff["counts"]["added"] == 1 and diff["counts"]["unchanged"] == 5
+    shapes = client.get(f"/revisions/{rid}/diff?format=geojson", headers=headers).json()
+    assert [f["properties"]["code"] for f in shapes["features"]] == ["3-06"]
+    features = client.get(f"/revisions/{rid}/features", headers=headers).json()
+    assert len(features["features"]) == 6
+    assert client.get(f"/revisions/{rid}/report", headers=auth(client, "cons2")).status_code \
+        == 404
+    assert not any((api["settings"].upload_dir / "incoming").glob("*"))
+
+
+def _wait(client: TestClient, url: str, headers: dict) -> dict:
+    for _ in range(300):
+        job = client.get(url, headers=headers).json()
+        if job["status"] in ("succeeded", "failed"):
+            return job
+        time.sleep(0.2)
+    raise AssertionError(f"job did not finish: {job}")
+
+
+def test_background_job_succeeds(api, tmp_path) -> None:
+    client = api["client"]
+    response = upload(client, plan_geojson(tmp_path / "plan.geojson"), background="true")
+    assert response.status_code == 202 and response.headers["Location"].startswith("/jobs/")
+    headers = auth(client, "cons")
+    job = _wait(client, response.headers["Location"], headers)
+    assert (job["status"], job["progress"], job["error_code"]) == ("succeeded", 100, None)
+    assert client.get(job["links"]["revision"], headers=headers).status_code == 200
+    assert client.get(response.headers["Location"],
+                      headers=auth(client, "cons2")).status_code == 404
+
+
+def test_background_job_fails_with_the_problem_code(api, tmp_path) -> None:
+    client = api["client"]
+    broken = tmp_path / "broken.geojson"
+    broken.write_text('{"type": "FeatureCollection", "features": [', encoding="utf-8")
+    headers = auth(client, "cons")
+    before = len(client.get("/revisions", headers=auth(client, "staff")).json()["items"])
+    response = upload(client, broken, background="true")
+    job = _wait(client, response.headers["Location"], headers)
+    assert job["status"] == "failed" and job["revision_id"] is None
+    assert job["error_code"] not in (None, "internal_error")
+    assert len(client.get("/revisions", headers=auth(client, "staff")).json()["items"]) == before
+    assert not any((api["settings"].upload_dir / "incoming").glob("*"))

@@ -1,0 +1,1 @@
+"""Planning analysis: expansion layouts, serviceability, readiness and customs siting."""

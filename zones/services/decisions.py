@@ -1,0 +1,331 @@
+"""Reserving, ranking, drawing and approving: the steps that decide who gets a plot.
+
+Never twice: the database holds one live reservation and one active allocation per plot
+(partial unique indexes on both backends). On top of that, each decision locks its
+request and plot rows (``SELECT … FOR UPDATE`` on PostGIS; SpatiaLite writers already
+queue behind ``BEGIN IMMEDIATE``), so of two approvals of one plot the second sees the
+first's allocation and is refused with ``plot_already_allocated``. Serialization
+failures, deadlocks and a busy SQLite are retried a few times, then reported as
+``database_busy`` (503), never as a 500.
+
+Reservations expire by themselves: a lapsed one is ignored by every read, and closed
+(its request marked expired) by :func:`sweep_expired`, which each decision runs first.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import secrets
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import sqlalchemy as sa
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.orm import Session
+
+from zones import errors
+from zones.db.backend import translate
+from zones.model import (
+    HELD_STATUSES,
+    Allocation,
+    AllocationRequest,
+    District,
+    DistrictPolicy,
+    Investor,
+    Lottery,
+    Obligation,
+    ObligationStatus,
+    Plot,
+    ProductionUnit,
+    RequestPurpose,
+    RequestStatus,
+    Reservation,
+    ReservationStatus,
+    utcnow,
+)
+from zones.services.allocation import ALLOCATABLE, allocate_plot
+from zones.services.matching import env_allowed
+from zones.services.requests import ALLOWED, release_reservations, transition
+from zones.services.scoring import gate_failures, total
+from zones.settings import Settings
+
+T = TypeVar("T")
+RETRYABLE_SQLSTATES = frozenset({"40001", "40P01"})  # serialization failure, deadlock
+
+
+def _retryable(exc: DBAPIError) -> bool:
+    if getattr(exc.orig, "sqlstate", None) in RETRYABLE_SQLSTATES:
+        return True
+    message = str(exc.orig).lower()
+    return "database is locked" in message or "database is busy" in message
+
+
+def with_retries(session: Session, work: Callable[[], T], attempts: int) -> T:
+    """Run ``work`` and commit; on a transient database failure roll back and run it again.
+
+    ``work`` must load what it needs inside (objects from a rolled-back attempt are stale).
+    Domain errors roll back and propagate; so do database errors our constraints raise,
+    translated to domain errors.
+    """
+    for attempt in range(attempts):
+        try:
+            result = work()
+            session.commit()
+            return result
+        except DBAPIError as exc:
+            session.rollback()
+            if not _retryable(exc):
+                if (err := translate(exc)) is not None:
+                    raise err from exc
+                raise
+            if attempt == attempts - 1:
+                raise errors.DatabaseBusy(
+                    f"the database stayed busy after {attempts} attempts; try again",
+                    attempts=attempts) from exc
+            time.sleep(random.uniform(0, 0.005 * 2**attempt))  # noqa: S311 - jitter only
+        except BaseException:
+            session.rollback()
+            raise
+    raise AssertionError("unreachable")
+
+
+def _locked_request(session: Session, request_id: int) -> AllocationRequest:
+    request = session.scalar(sa.select(AllocationRequest).where(
+        AllocationRequest.id == request_id).with_for_update().execution_options(
+            populate_existing=True))
+    if request is None:
+        raise errors.RequestNotFound(f"no request {request_id}", request_id=request_id)
+    return request
+
+
+def _locked_plot(session: Session, plot_id: int) -> Plot:
+    plot = session.scalar(sa.select(Plot).where(Plot.id == plot_id).with_for_update()
+                          .execution_options(populate_existing=True))
+    if plot is None:
+        raise errors.PlotNotFound(f"no plot {plot_id}", plot_id=plot_id)
+    return plot
+
+
+def live_reservation(session: Session, *, now: dt.datetime, request_id: int | None = None,
+                     plot_id: int | None = None) -> Reservation | None:
+    """The live, unexpired reservation of a request or plot (a lapsed one is ignored)."""
+    stmt = sa.select(Reservation).where(Reservation.status == ReservationStatus.LIVE,
+                                        Reservation.expires_at > now)
+    if request_id is not None:
+        stmt = stmt.where(Reservation.request_id == request_id)
+    if plot_id is not None:
+        stmt = stmt.where(Reservation.plot_id == plot_id)
+    return session.scalars(stmt).first()
+
+
+def shown_status(session: Session, request: AllocationRequest, now: dt.datetime
+                 ) -> RequestStatus:
+    """The status a reader sees: a reserved request whose reservation lapsed is expired."""
+    if request.status is RequestStatus.RESERVED and live_reservation(
+            session, now=now, request_id=request.id) is None:
+        return RequestStatus.EXPIRED
+    return request.status
+
+
+def sweep_expired(session: Session, *, now: dt.datetime | None = None,
+                  plot_id: int | None = None, request_id: int | None = None) -> int:
+    """Close lapsed reservations (all, or one plot's / request's) and expire their requests."""
+    now = now or utcnow()
+    stmt = sa.select(Reservation).where(Reservation.status == ReservationStatus.LIVE,
+                                        Reservation.expires_at <= now)
+    if plot_id is not None:
+        stmt = stmt.where(Reservation.plot_id == plot_id)
+    if request_id is not None:
+        stmt = stmt.where(Reservation.request_id == request_id)
+    lapsed = session.scalars(stmt.order_by(Reservation.id).with_for_update()).all()
+    for reservation in lapsed:
+        reservation.status, reservation.closed_at = ReservationStatus.EXPIRED, now
+        request = session.get(AllocationRequest, reservation.request_id)
+        if request is not None and request.status is RequestStatus.RESERVED:
+            transition(session=session, request=request, to=RequestStatus.EXPIRED,
+                       actor="system:expiry", reason=f"reservation lapsed at {now:%Y-%m-%d %H:%M}")
+    session.flush()
+    return len(lapsed)
+
+
+def _policy(session: Session, district_id: int) -> DistrictPolicy | None:
+    return session.scalar(sa.select(DistrictPolicy).where(
+        DistrictPolicy.district_id == district_id))
+
+
+def _check_gates(session: Session, request: AllocationRequest, plot: Plot, settings: Settings,
+                 today: dt.date) -> None:
+    failed = gate_failures(request, today)
+    if not env_allowed(session=session, request=request, plot=plot, settings=settings):
+        failed.append("env_group_in_buffer")
+    policy = _policy(session, plot.district_id)
+    if policy and policy.expansion_only and request.purpose is not RequestPurpose.EXPANSION:
+        failed.append("district_expansion_only")
+    if failed:
+        raise errors.GateFailed(f"request {request.id} fails {', '.join(failed)} for plot "
+                                f"{plot.code}", gates=failed, request_id=request.id)
+
+
+def _check_vacant(session: Session, plot: Plot, request_id: int, now: dt.datetime) -> None:
+    if plot.status in HELD_STATUSES:  # a concurrent approval got there first
+        raise errors.PlotAlreadyAllocated(f"plot {plot.code} is {plot.status.value}",
+                                          plot_id=plot.id, status=plot.status.value)
+    if plot.valid_to is not None or plot.status not in ALLOCATABLE:
+        raise errors.PlotNotVacant(f"plot {plot.code} is {plot.status.value}",
+                                   plot_id=plot.id, status=plot.status.value)
+    held = live_reservation(session, now=now, plot_id=plot.id)
+    if held is not None and held.request_id != request_id:
+        until = f"{held.expires_at:%Y-%m-%d %H:%M} UTC"
+        raise errors.PlotReserved(f"plot {plot.code} is reserved until {until}",
+                                  plot_id=plot.id, until=held.expires_at.isoformat())
+
+
+def reserve(*, session: Session, request_id: int, plot_id: int, actor: str, settings: Settings,
+            now: dt.datetime | None = None) -> Reservation:
+    """Hold ``plot`` for the request for the district's (or the default) reservation time."""
+    session.info["actor"] = actor
+
+    def work() -> Reservation:
+        at = now or utcnow()
+        sweep_expired(session, now=at, plot_id=plot_id)
+        request = _locked_request(session, request_id)
+        if RequestStatus.RESERVED not in ALLOWED[request.status]:
+            raise errors.TransitionForbidden(
+                f"a {request.status.value} request cannot be reserved a plot",
+                request_id=request.id, status=request.status.value, to="reserved")
+        plot = _locked_plot(session, plot_id)
+        _check_vacant(session, plot, request.id, at)
+        _check_gates(session, request, plot, settings, at.date())
+        policy = _policy(session, plot.district_id)
+        hours = (policy.reservation_hours if policy and policy.reservation_hours
+                 else settings.reservation_hours)
+        reservation = Reservation(plot_id=plot.id, request_id=request.id,
+                                  status=ReservationStatus.LIVE, created_at=at,
+                                  expires_at=at + dt.timedelta(hours=hours))
+        try:
+            with session.begin_nested():
+                session.add(reservation)
+                session.flush()
+        except IntegrityError as exc:
+            raise errors.PlotReserved(f"plot {plot.code} was just reserved for another request",
+                                      plot_id=plot.id) from exc
+        transition(session=session, request=request, to=RequestStatus.RESERVED, actor=actor,
+                   reason=f"plot {plot.code} until {reservation.expires_at:%Y-%m-%d %H:%M} UTC")
+        return reservation
+    return with_retries(session, work, settings.decision_retries)
+
+
+@dataclass
+class Approval:
+    request: AllocationRequest
+    allocation: Allocation
+
+
+def approve(*, session: Session, request_id: int, actor: str, decision_ref: str,
+            settings: Settings, plot_id: int | None = None, start_date: dt.date | None = None,
+            now: dt.datetime | None = None) -> Approval:
+    """Allocate the reserved (or, for the working group, a named) plot; one transaction.
+
+    Creates the allocation and its obligations through
+    :func:`~zones.services.allocation.allocate_plot`, marks the plot allocated, closes the
+    reservation and approves the request; every change audited.
+    """
+    session.info["actor"] = actor  # the audit trail names who decided
+
+    def work() -> Approval:
+        at = now or utcnow()
+        sweep_expired(session, now=at, request_id=request_id)
+        request = _locked_request(session, request_id)
+        if RequestStatus.APPROVED not in ALLOWED[request.status]:
+            raise errors.TransitionForbidden(
+                f"a {request.status.value} request cannot be approved",
+                request_id=request.id, status=request.status.value, to="approved")
+        held = live_reservation(session, now=at, request_id=request.id)
+        target = held.plot_id if held else plot_id
+        if target is None:
+            raise errors.InvalidInput("name a plot or reserve one first", field="plot")
+        if held and plot_id is not None and plot_id != held.plot_id:
+            raise errors.Conflict("the request holds another plot; release it first",
+                                  reserved_plot_id=held.plot_id)
+        plot = _locked_plot(session, target)
+        _check_vacant(session, plot, request.id, at)
+        _check_gates(session, request, plot, settings, at.date())
+        investor = session.get(Investor, request.investor_id)
+        unit = session.get(ProductionUnit, request.unit_id) if request.unit_id else None
+        assert investor is not None  # a NOT NULL foreign key
+        allocation = allocate_plot(session=session, plot=plot, investor=investor, unit=unit,
+                                   start_date=start_date or at.date(), decision_ref=decision_ref)
+        if held is not None:
+            held.status, held.closed_at = ReservationStatus.CONVERTED, at
+        request.allocation_id, request.decision_ref = allocation.id, decision_ref
+        transition(session=session, request=request, to=RequestStatus.APPROVED, actor=actor,
+                   reason=decision_ref)
+        return Approval(request=request, allocation=allocation)
+    return with_retries(session, work, settings.decision_retries)
+
+
+def release(*, session: Session, request_id: int, actor: str, reason: str | None,
+            settings: Settings) -> AllocationRequest:
+    """Staff free a reserved plot and send the request back to review."""
+    def work() -> AllocationRequest:
+        request = _locked_request(session, request_id)
+        transition(session=session, request=request, to=RequestStatus.UNDER_REVIEW,
+                   actor=actor, reason=reason or "reservation released")
+        release_reservations(session, request)
+        return request
+    return with_retries(session, work, settings.decision_retries)
+
+
+def competitors(session: Session, plot: Plot) -> list[tuple[AllocationRequest, float]]:
+    """Open requests naming ``plot`` among their preferred plots, best score first."""
+    district = session.get(District, plot.district_id)
+    assert district is not None
+    key = [district.code, plot.code]
+    open_rows = session.scalars(sa.select(AllocationRequest).where(
+        AllocationRequest.status.in_([RequestStatus.SUBMITTED, RequestStatus.UNDER_REVIEW]))
+        .order_by(AllocationRequest.id)).all()
+    rivals = [r for r in open_rows if key in [list(p) for p in r.preferred_plots]]
+    scores = total(session, [r.id for r in rivals])
+    return sorted(((r, scores[r.id]) for r in rivals), key=lambda rs: (-rs[1], rs[0].id))
+
+
+def lottery_order(seed: int, candidates: list[int]) -> list[int]:
+    """The draw: ``candidates`` shuffled by a PRNG seeded with ``seed`` — anyone can redo it.
+
+    >>> lottery_order(7, [3, 1, 2]) == lottery_order(7, [2, 3, 1])
+    True
+    """
+    order = sorted(candidates)
+    random.Random(seed).shuffle(order)  # noqa: S311 - reproducibility is the point
+    return order
+
+
+def draw_lottery(*, session: Session, plot: Plot, actor: str, seed: int | None = None
+                 ) -> Lottery:
+    """Draw among the requests competing for ``plot`` and record seed and result; flush."""
+    candidates = sorted(r.id for r, _ in competitors(session, plot))
+    if len(candidates) < 2:
+        raise errors.NoCompetition(f"{len(candidates)} open request(s) name plot {plot.code}",
+                                   plot_id=plot.id, candidates=candidates)
+    seed = secrets.randbits(62) if seed is None else seed
+    lottery = Lottery(plot_id=plot.id, seed=seed, candidates=candidates,
+                      result=lottery_order(seed, candidates), drawn_by=actor)
+    session.add(lottery)
+    session.flush()
+    return lottery
+
+
+def overdue_obligations(session: Session, today: dt.date) -> list[Any]:
+    """Open obligations past their due date, oldest first, with plot and investor."""
+    return session.execute(
+        sa.select(Obligation.id, Obligation.kind, Obligation.due_date, Allocation.id.label(
+            "allocation_id"), District.code.label("district"), Plot.code.label("plot"),
+            Investor.ref.label("investor_ref"), Investor.name_fa.label("investor_name_fa"))
+        .join(Allocation, Obligation.allocation_id == Allocation.id)
+        .join(Plot, Allocation.plot_id == Plot.id).join(District, Plot.district_id == District.id)
+        .join(Investor, Allocation.investor_id == Investor.id)
+        .where(Obligation.status == ObligationStatus.OPEN, Obligation.due_date < today)
+        .order_by(Obligation.due_date, Obligation.id)).all()

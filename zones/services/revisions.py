@@ -1,0 +1,538 @@
+"""Plan revisions: store an upload as a draft, submit it, and approve or reject it.
+
+Every function owns its transaction: it commits what it did, or rolls back and raises,
+so a failure never leaves half a revision or half a publication. Approval publishes the
+revision's plots, roads, utilities and customs site in one transaction (see
+:func:`approve`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import shapely
+import sqlalchemy as sa
+from geoalchemy2.shape import from_shape, to_shape
+from sqlalchemy.orm import Session
+
+from zones import errors
+from zones.db.backend import translated_errors
+from zones.model import (
+    CustomsSite,
+    District,
+    InfrastructureAsset,
+    LandUse,
+    LineageKind,
+    Network,
+    PlanFeature,
+    PlanRevision,
+    Plot,
+    PlotLineage,
+    PlotStatus,
+    RevisionStatus,
+    Role,
+    SiteStatus,
+    User,
+    WorkStatus,
+    Zone,
+    utcnow,
+)
+from zones.services.plan_diff import PlanDiff, diff_revision
+from zones.services.plots import create_plot
+from zones.settings import Settings
+from zones.spatial.measurement import metric_area
+from zones.text import fold, normalize
+from zones.uploads.contract import PLOT_FIELDS, LayerRole, ReadOptions, Report, Severity
+
+Progress = Callable[[int, str], None]
+
+
+class RevisionNotFound(errors.NotFound):
+    code = "revision_not_found"
+    title = "Plan revision not found"
+
+
+class RevisionTransitionForbidden(errors.Conflict):
+    code = "revision_transition_forbidden"
+    title = "The revision cannot move to that status"
+
+
+class RevisionHasErrors(errors.Conflict):
+    code = "revision_has_errors"
+    title = "The revision has blocking validation errors"
+
+
+class ApprovalForbidden(errors.Forbidden):
+    code = "approval_forbidden"
+    title = "Only the working group approves or rejects plan revisions"
+
+
+class OwnRevisionApproval(errors.Forbidden):
+    code = "own_revision_approval"
+    title = "An uploader cannot decide on their own revision"
+
+
+class HeldPlotWouldChange(errors.Conflict):
+    code = "held_plot_would_change"
+    title = "The revision would change or remove a held plot"
+
+
+class PublicationInvalid(errors.InvalidInput):
+    code = "revision_not_publishable"
+    title = "A feature of the revision cannot be published"
+
+
+def find_district(session: Session, code: str) -> District:
+    """A district by code (``"D3"``, Persian digits folded) or by number (``"3"``)."""
+    key = fold(code) or ""
+    stmt = sa.select(District).order_by(District.id)
+    for district in session.scalars(stmt):
+        if fold(district.code) == key or (key.isdigit() and district.number == int(key)):
+            return district
+    raise errors.DistrictNotFound(f"no district {code!r}", district=code)
+
+
+def get_revision(session: Session, revision_id: int) -> PlanRevision:
+    revision = session.get(PlanRevision, revision_id)
+    if revision is None:
+        raise RevisionNotFound(f"no plan revision {revision_id}", revision_id=revision_id)
+    return revision
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def options_mapping(options: ReadOptions) -> dict[str, Any]:
+    """The caller's mapping as canonical JSON-safe data (part of the dedupe key)."""
+    return json.loads(json.dumps(asdict(options), sort_keys=True, default=str))
+
+
+def _dedupe_key(checksum: str, mapping: dict[str, Any]) -> str:
+    text = checksum + json.dumps(mapping, sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+@contextmanager
+def _transaction(session: Session) -> Iterator[None]:
+    """Commit on success; roll back everything and re-raise (as a domain error) on failure."""
+    try:
+        with translated_errors():
+            yield
+            session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+
+
+def _read(path: Path, *, filename: str, options: ReadOptions, settings: Settings,
+          zone: Zone) -> Any:
+    from zones.uploads.reading import read_upload_isolated
+
+    # Parsing runs in a child process with a memory cap: a hostile file cannot take the
+    # service down.
+    return read_upload_isolated(path, filename=filename, options=options,
+                                limits=settings.upload_limits(),
+                                zone_extent=tuple(to_shape(zone.boundary).bounds),
+                                memory_limit_mb=settings.upload_memory_limit_mb,
+                                timeout_s=settings.upload_timeout_s)
+
+
+def validate_layers(session: Session, district: District,
+                    layers: dict[LayerRole, gpd.GeoDataFrame], notices: list[Any]
+                    ) -> tuple[Report, dict[str, Any]]:
+    """Run the coded validation against the district and return the report and its JSON."""
+    from zones.uploads.context import build_context
+    from zones.uploads.report import report_json
+    from zones.uploads.validation import validate
+
+    context = build_context(session, district_code=district.code)
+    report = validate(layers, context, notices=notices)
+    return report, report_json(report)
+
+
+def create_revision(session: Session, *, district_code: str, path: Path, filename: str,
+                    options: ReadOptions, user: User | None, settings: Settings,
+                    progress: Progress | None = None) -> PlanRevision:
+    """Read, validate and store an uploaded file as a draft revision of a district's plan.
+
+    The same file with the same mapping for the same district returns the existing
+    revision. Reading happens before any write (a refusal stores nothing); the original
+    is then kept as ``settings.upload_dir/<sha256><suffix>``. ``path`` stays the caller's.
+    """
+    path = Path(path)
+    district = find_district(session, district_code)
+    zone = session.get(Zone, district.zone_id)
+    assert zone is not None
+    checksum = file_sha256(path)
+    mapping = options_mapping(options)
+    key = _dedupe_key(checksum, mapping)
+    existing = session.scalar(sa.select(PlanRevision).where(
+        PlanRevision.district_id == district.id, PlanRevision.dedupe_key == key))
+    if existing is not None:
+        session.commit()
+        return existing
+    session.commit()  # release the read snapshot (and SQLite's write lock) while parsing
+    result = _read(path, filename=filename, options=options, settings=settings, zone=zone)
+    if progress:
+        progress(50, "read; validating")
+    stored = Path(settings.upload_dir) / f"{checksum}{Path(filename).suffix.lower()[:16]}"
+    for attempt in range(3):
+        created_file = not stored.exists()
+        try:
+            with _transaction(session):
+                report, report_data = validate_layers(session, district, result.layers,
+                                                      list(result.notices))
+                if created_file:
+                    stored.parent.mkdir(parents=True, exist_ok=True)
+                    shutil.copyfile(path, stored)
+                revision = _new_revision(
+                    session, district, title=normalize(Path(filename).stem) or filename,
+                    user=user, source="upload", report=report, report_data=report_data,
+                    mapping=result.mapping or mapping)
+                revision.original_filename = filename[:300]
+                revision.stored_path = str(stored)
+                revision.checksum = checksum
+                revision.dedupe_key = key
+                revision.file_format = getattr(result.file_format, "value", None)
+                _store_features(session, revision, result.layers, zone.metric_srid)
+            return revision
+        except sa.exc.IntegrityError:
+            # A concurrent upload took the revision number, or stored this very file.
+            if created_file:
+                stored.unlink(missing_ok=True)
+            existing = session.scalar(sa.select(PlanRevision).where(
+                PlanRevision.district_id == district.id, PlanRevision.dedupe_key == key))
+            if existing is not None:
+                session.commit()
+                return existing
+            if attempt == 2:
+                raise errors.DatabaseBusy("concurrent uploads kept colliding; retry") from None
+        except BaseException:
+            if created_file:
+                stored.unlink(missing_ok=True)
+            raise
+    raise AssertionError("unreachable")
+
+
+def create_draft_revision(session: Session, *, district_code: str,
+                          layers: dict[LayerRole, gpd.GeoDataFrame], title: str,
+                          user: User | None, source: str = "layout") -> PlanRevision:
+    """Validate and store generated layers (e.g. a planning layout) as a draft, without a file.
+
+    ``layers`` are EPSG:4326 frames with the mapped plot fields (``code``, ``land_use``…);
+    a missing ``source_index`` becomes the row number.
+    """
+    district = find_district(session, district_code)
+    zone = session.get(Zone, district.zone_id)
+    assert zone is not None
+    layers = {role: _with_index(frame) for role, frame in layers.items()}
+    with _transaction(session):
+        report, report_data = validate_layers(session, district, layers, [])
+        revision = _new_revision(session, district, title=normalize(title) or source,
+                                 user=user, source=source, report=report,
+                                 report_data=report_data, mapping={})
+        _store_features(session, revision, layers, zone.metric_srid)
+    return revision
+
+
+def _with_index(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    if "source_index" in frame.columns:
+        return frame
+    frame = frame.copy()
+    frame["source_index"] = range(len(frame))
+    return frame
+
+
+def _new_revision(session: Session, district: District, *, title: str, user: User | None,
+                  source: str, report: Report, report_data: dict[str, Any],
+                  mapping: dict[str, Any]) -> PlanRevision:
+    number = (session.scalar(sa.select(sa.func.max(PlanRevision.number)).where(
+        PlanRevision.district_id == district.id)) or 0) + 1
+    errors_n = sum(1 for i in report.issues if i.severity is Severity.ERROR)
+    revision = PlanRevision(
+        district_id=district.id, number=number, title=title[:300],
+        status=RevisionStatus.DRAFT, source=source, mapping=mapping, report=report_data,
+        error_count=errors_n, warning_count=len(report.issues) - errors_n,
+        uploaded_by_id=None if user is None else user.id)
+    if user is not None:
+        session.info.update(actor=user.username, actor_id=user.id)
+    session.add(revision)
+    session.flush()
+    return revision
+
+
+def _text(value: Any, limit: int) -> str | None:
+    if value is None or (isinstance(value, float) and value != value):  # NaN from pandas
+        return None
+    text = normalize(str(value))
+    return text[:limit] if text else None
+
+
+def _store_features(session: Session, revision: PlanRevision,
+                    layers: dict[LayerRole, gpd.GeoDataFrame], metric_srid: int) -> None:
+    """Bulk-insert the revision's features; polygons get their metric area."""
+    rows: list[dict[str, Any]] = []
+    for role, frame in layers.items():
+        if not len(frame):
+            continue
+        geoms = frame.geometry.to_numpy()
+        polygonal = [g is not None and g.geom_type in ("Polygon", "MultiPolygon") for g in geoms]
+        areas = metric_area(list(geoms), metric_srid)
+        columns = {f: frame[f].to_numpy(dtype=object) if f in frame.columns else None
+                   for f in (*PLOT_FIELDS, "source_index")}
+        for k, geom in enumerate(geoms):
+            if geom is None or geom.is_empty:
+                continue  # reported by validation; nothing to publish
+            value = {f: (None if col is None else col[k]) for f, col in columns.items()}
+            code = _text(value["code"], 64)
+            rows.append({
+                "revision_id": revision.id, "role": role, "code": code,
+                "code_key": fold(code) if code else None,
+                "land_use": _text(value["land_use"], 32),
+                "name_fa": _text(value["name_fa"], 200), "name_en": _text(value["name_en"], 200),
+                "env_group": _text(value["env_group"], 8),
+                "network": _text(value["network"], 32),
+                "geom": from_shape(shapely.force_2d(geom), srid=4326),
+                "area_m2": float(areas[k]) if polygonal[k] else None,
+                "source_index": None if value["source_index"] is None
+                else int(value["source_index"]),
+            })
+    if rows:
+        session.execute(sa.insert(PlanFeature), rows)
+
+
+def submit(session: Session, revision: PlanRevision, *, user: User) -> PlanRevision:
+    """Draft → submitted, only without blocking errors; by the uploader or staff and up."""
+    if user.role is Role.CONSULTANT and revision.uploaded_by_id != user.id:
+        raise RevisionNotFound(f"no plan revision {revision.id}", revision_id=revision.id)
+    if user.role not in (Role.CONSULTANT, Role.STAFF, Role.WORKING_GROUP, Role.ADMIN):
+        raise errors.Forbidden(f"role {user.role.value} may not submit plan revisions")
+    _require_status(revision, RevisionStatus.DRAFT, RevisionStatus.SUBMITTED)
+    if revision.error_count:
+        raise RevisionHasErrors(
+            f"revision {revision.id} has {revision.error_count} blocking errors; fix and "
+            "upload again", revision_id=revision.id, error_count=revision.error_count)
+    with _transaction(session):
+        session.info.update(actor=user.username, actor_id=user.id, reason="submit")
+        revision.status = RevisionStatus.SUBMITTED
+        revision.submitted_by_id = user.id
+        revision.submitted_at = utcnow()
+        session.flush()
+    return revision
+
+
+def _require_status(revision: PlanRevision, need: RevisionStatus, to: RevisionStatus) -> None:
+    if revision.status is not need:
+        raise RevisionTransitionForbidden(
+            f"revision {revision.id} is {revision.status.value}; only a {need.value} revision "
+            f"can become {to.value}", revision_id=revision.id, status=revision.status.value)
+
+
+def check_decider(revision: PlanRevision, user: User) -> None:
+    """Only the working group decides, and never on a revision the same person uploaded."""
+    if user.role is not Role.WORKING_GROUP:
+        raise ApprovalForbidden(f"role {user.role.value} may not decide on plan revisions",
+                                role=user.role.value)
+    if user.id in (revision.uploaded_by_id,):
+        raise OwnRevisionApproval("you uploaded this revision; another member must decide",
+                                  revision_id=revision.id)
+
+
+def reject(session: Session, revision: PlanRevision, *, user: User, decision_ref: str,
+           comments: str | None = None) -> PlanRevision:
+    """Submitted → rejected by the working group, with the decision reference."""
+    check_decider(revision, user)
+    _require_status(revision, RevisionStatus.SUBMITTED, RevisionStatus.REJECTED)
+    with _transaction(session):
+        session.info.update(actor=user.username, actor_id=user.id, reason=decision_ref)
+        _decide(revision, RevisionStatus.REJECTED, user, decision_ref, comments)
+        session.flush()
+    return revision
+
+
+def _decide(revision: PlanRevision, status: RevisionStatus, user: User, decision_ref: str,
+            comments: str | None) -> None:
+    revision.status = status
+    revision.decided_by_id = user.id
+    revision.decided_at = utcnow()
+    revision.decision_ref = normalize(decision_ref)
+    revision.comments = normalize(comments)
+
+
+def approve(session: Session, revision: PlanRevision, *, user: User, decision_ref: str,
+            comments: str | None = None) -> PlanRevision:
+    """Submitted → approved: publish the revision as the district's current plan, atomically.
+
+    Plots that disappear get ``valid_to``; reshaped and recoded plots become new versions
+    linked by :class:`~zones.model.PlotLineage` (``amend``); roads and utilities become
+    planned infrastructure and a customs site a candidate; the previous approved revision
+    is superseded. A held plot that would change refuses the whole approval
+    (``held_plot_would_change``). Any failure rolls everything back.
+    """
+    check_decider(revision, user)
+    _require_status(revision, RevisionStatus.SUBMITTED, RevisionStatus.APPROVED)
+    with _transaction(session):
+        session.info.update(actor=user.username, actor_id=user.id, reason=decision_ref)
+        publish(session, revision)
+        for previous in session.scalars(sa.select(PlanRevision).where(
+                PlanRevision.district_id == revision.district_id,
+                PlanRevision.status == RevisionStatus.APPROVED,
+                PlanRevision.id != revision.id)):
+            previous.status = RevisionStatus.SUPERSEDED
+        _decide(revision, RevisionStatus.APPROVED, user, decision_ref, comments)
+        session.flush()
+    return revision
+
+
+# --- publication ---------------------------------------------------------------------
+
+
+def publish(session: Session, revision: PlanRevision) -> PlanDiff:
+    """Make ``revision`` the district's current plan inside the caller's transaction.
+
+    Old versions are retired (``valid_to``) and flushed *before* their successors are
+    inserted, so the database's overlap trigger never sees both as current.
+    """
+    district = session.get(District, revision.district_id)
+    assert district is not None
+    zone = session.get(Zone, district.zone_id)
+    assert zone is not None
+    diff = diff_revision(session, revision)
+    if diff.held_changes:
+        raise HeldPlotWouldChange(
+            f"{len(diff.held_changes)} held plot(s) would change; carry them over unchanged",
+            plots=diff.warnings)
+    features = {f.id: f for f in session.scalars(sa.select(PlanFeature).where(
+        PlanFeature.revision_id == revision.id))}
+    now = utcnow()
+    replaced = {c.plot_id: c for c in diff.reshaped + diff.recoded}
+    retired = [c.plot_id for c in diff.removed] + list(replaced)
+    old_plots = {p.id: p for p in session.scalars(sa.select(Plot).where(Plot.id.in_(retired)))}
+    for plot in old_plots.values():
+        plot.valid_to = now
+    with translated_errors():
+        session.flush()
+    for change in diff.rezoned:
+        plot = session.get(Plot, change.plot_id)
+        assert plot is not None
+        plot.land_use = _land_use(features[change.feature_id])
+        plot.plan_revision_id = revision.id
+    for change in diff.added + diff.reshaped + diff.recoded:
+        parent = old_plots.get(change.plot_id) if change.plot_id else None
+        child = _publish_plot(session, district, revision, features[change.feature_id],
+                              status=parent.status if parent else PlotStatus.PLANNED)
+        if parent is not None:
+            session.add(PlotLineage(parent_id=parent.id, child_id=child.id,
+                                    kind=LineageKind.AMEND, plan_revision_id=revision.id))
+    _publish_infrastructure(session, district, revision, list(features.values()))
+    with translated_errors():
+        session.flush()
+    return diff
+
+
+def _land_use(feature: PlanFeature) -> LandUse:
+    if feature.land_use is None:
+        return LandUse.INDUSTRIAL
+    try:
+        return LandUse(fold(feature.land_use))
+    except ValueError:
+        raise PublicationInvalid(
+            f"plot {feature.code}: land use {feature.land_use!r} is not one of "
+            f"{[u.value for u in LandUse]}", feature=feature.source_index,
+            land_use=feature.land_use) from None
+
+
+def _polygon(feature: PlanFeature) -> shapely.Polygon:
+    geom = to_shape(feature.geom)
+    if isinstance(geom, shapely.MultiPolygon) and len(geom.geoms) == 1:
+        geom = geom.geoms[0]
+    if not isinstance(geom, shapely.Polygon):
+        raise PublicationInvalid(f"{feature.role.value} feature {feature.source_index} is a "
+                                 f"{geom.geom_type}, not one polygon",
+                                 feature=feature.source_index, role=feature.role.value)
+    return geom
+
+
+def _publish_plot(session: Session, district: District, revision: PlanRevision,
+                  feature: PlanFeature, *, status: PlotStatus) -> Plot:
+    return create_plot(session=session, district=district, code=feature.code or "",
+                       geometry=_polygon(feature), land_use=_land_use(feature), status=status,
+                       name_fa=feature.name_fa, name_en=feature.name_en,
+                       plan_revision_id=revision.id)
+
+
+def _publish_infrastructure(session: Session, district: District, revision: PlanRevision,
+                            features: list[PlanFeature]) -> None:
+    """Roads and utilities become planned assets; a customs site a candidate site."""
+    sites = 0
+    for feature in features:
+        if feature.role in (LayerRole.ROADS, LayerRole.UTILITIES):
+            session.add(InfrastructureAsset(
+                zone_id=district.zone_id, district_id=district.id,
+                network=_network(feature), kind=f"plan_r{revision.number}",
+                name_fa=feature.name_fa, name_en=feature.name_en or feature.code,
+                status=WorkStatus.PLANNED, geom=feature.geom))
+        elif feature.role is LayerRole.CUSTOMS_SITE:
+            sites += 1
+            session.add(CustomsSite(
+                zone_id=district.zone_id, code=f"{district.code}-R{revision.number}-{sites}",
+                name_fa=feature.name_fa or f"سایت گمرکی پیشنهادی {district.code}",
+                name_en=feature.name_en or f"Proposed customs site {district.code}",
+                status=SiteStatus.CANDIDATE, area_m2=feature.area_m2 or 0.0,
+                geom=from_shape(_polygon(feature), srid=4326)))
+
+
+def _network(feature: PlanFeature) -> Network:
+    if feature.role is LayerRole.ROADS:
+        return Network.ROAD
+    try:
+        return Network(fold(feature.network or ""))
+    except ValueError:
+        raise PublicationInvalid(
+            f"utility feature {feature.source_index}: network {feature.network!r} is not one "
+            f"of {[n.value for n in Network]}", feature=feature.source_index) from None
+
+
+def report_from_json(data: dict[str, Any]) -> Report:
+    """Rebuild a stored report (``PlanRevision.report``) to render it as HTML or GeoPackage."""
+    from zones.uploads.contract import Issue, Notice
+
+    issues = [Issue(code=i["code"], severity=Severity(i["severity"]),
+                    message_en=i["message"]["en"], message_fa=i["message"]["fa"],
+                    layer=LayerRole(i["layer"]), feature=i["feature"],
+                    location=None if i["location"] is None
+                    else shapely.from_geojson(json.dumps(i["location"])),
+                    extra=i.get("extra") or {})
+              for i in data.get("issues", [])]
+    notices = [Notice(code=n["code"], message_en=n["message"]["en"],
+                      message_fa=n["message"]["fa"], layer=n.get("layer"), count=n.get("count"))
+               for n in data.get("notices", [])]
+    return Report(issues=issues, counts=dict(data.get("counts", {}).get("features", {})),
+                  notices=notices)
+
+
+def validate_file(session: Session, *, district_code: str, path: Path, filename: str,
+                  options: ReadOptions, settings: Settings) -> Report:
+    """Read and validate a file against a district without storing anything (``zones validate``).
+
+    The same reading and rules as an upload, so the report is the one the API stores.
+    """
+    district = find_district(session, district_code)
+    zone = session.get(Zone, district.zone_id)
+    assert zone is not None
+    result = _read(Path(path), filename=filename, options=options, settings=settings, zone=zone)
+    report, _data = validate_layers(session, district, result.layers, list(result.notices))
+    return report

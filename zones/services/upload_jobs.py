@@ -1,0 +1,115 @@
+"""Uploads as background jobs: large files are read and stored off the request thread.
+
+A job is an :class:`~zones.model.UploadJob` row. The worker writes its status and progress
+in short transactions of its own (never while the revision's transaction holds the write
+lock), so a page can poll it. Any failure becomes a failed job with the problem's code and
+detail — never an unhandled error — and, the revision being one transaction, leaves no
+revision behind. The uploaded temp file is always removed when the job ends.
+"""
+
+from __future__ import annotations
+
+import logging
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from zones import errors
+from zones.model import JobStatus, UploadJob, User, utcnow
+from zones.services.revisions import create_revision, find_district
+from zones.settings import Settings
+from zones.uploads.contract import ReadOptions
+
+log = logging.getLogger("zones.uploads")
+
+# Uploads up to this size are read in the request (still in a child process); larger
+# ones become jobs the client polls.
+INLINE_MAX_BYTES = 2 * 1024 * 1024
+
+
+class JobNotFound(errors.NotFound):
+    code = "job_not_found"
+    title = "Upload job not found"
+
+
+class UploadJobs:
+    """A small worker pool running upload jobs against one database."""
+
+    def __init__(self, sessions: sessionmaker[Session], settings: Settings, *,
+                 workers: int = 1) -> None:
+        self.sessions = sessions
+        self.settings = settings
+        self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="upload-job")
+
+    def start(self, *, district_code: str, path: Path, filename: str, options: ReadOptions,
+              user: User, inline: bool = False) -> tuple[UploadJob, Future[None] | None]:
+        """Queue a job (or run it now when ``inline``) for the file at ``path``, which it owns.
+
+        Returns the job as queued (or finished, when inline) and the worker's future.
+        """
+        try:
+            with self.sessions() as session:
+                district = find_district(session, district_code)
+                job = UploadJob(kind="upload", status=JobStatus.QUEUED, progress=0,
+                                district_id=district.id, filename=filename[:300],
+                                created_by_id=user.id, message="queued")
+                session.add(job)
+                session.commit()
+        except BaseException:
+            Path(path).unlink(missing_ok=True)
+            raise
+        args = (job.id, district_code, Path(path), filename, options, user.id)
+        if inline:
+            self.run(*args)
+            return self.get(job.id), None
+        return job, self.pool.submit(self.run, *args)
+
+    def get(self, job_id: int, session: Session | None = None) -> UploadJob:
+        """The job row; pass a read session (polling must not queue behind a writer)."""
+        if session is None:
+            with self.sessions() as own:
+                return self.get(job_id, own)
+        job = session.get(UploadJob, job_id)
+        if job is None:
+            raise JobNotFound(f"no upload job {job_id}", job_id=job_id)
+        return job
+
+    def run(self, job_id: int, district_code: str, path: Path, filename: str,
+            options: ReadOptions, user_id: int) -> None:
+        """The job itself: read, validate, store; record success or the failure's code."""
+        try:
+            self._update(job_id, status=JobStatus.RUNNING, progress=5, message="reading",
+                         started_at=utcnow())
+            with self.sessions() as session:
+                user = session.get(User, user_id)
+                revision = create_revision(
+                    session, district_code=district_code, path=path, filename=filename,
+                    options=options, user=user, settings=self.settings,
+                    progress=lambda pct, msg: self._update(job_id, progress=pct, message=msg))
+                revision_id = revision.id
+            self._update(job_id, status=JobStatus.SUCCEEDED, progress=100, message="stored",
+                         revision_id=revision_id, finished_at=utcnow())
+        except errors.ZonesError as exc:
+            self._fail(job_id, exc.code, exc.detail)
+        except Exception as exc:  # a job must end as failed, never vanish
+            log.exception("upload job %s failed", job_id)
+            self._fail(job_id, "internal_error", type(exc).__name__)
+        finally:
+            Path(path).unlink(missing_ok=True)
+
+    def _fail(self, job_id: int, code: str, detail: str) -> None:
+        self._update(job_id, status=JobStatus.FAILED, message="failed", error_code=code,
+                     error_detail=detail[:2000], finished_at=utcnow())
+
+    def _update(self, job_id: int, **values: object) -> None:
+        with self.sessions() as session:
+            job = session.get(UploadJob, job_id)
+            assert job is not None
+            for key, value in values.items():
+                setattr(job, key, value)
+            session.commit()
+
+    def shutdown(self) -> None:
+        """Let running jobs finish (the service is stopping)."""
+        self.pool.shutdown(wait=True)

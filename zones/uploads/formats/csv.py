@@ -1,0 +1,83 @@
+"""CSV with a WKT geometry column, as Excel and QGIS write it (BOM, quoted commas)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import shapely
+
+from zones.text import fold
+from zones.uploads.contract import Notice, ReadOptions, UploadLimits
+from zones.uploads.formats import RawLayer, RawRead, check_feature_count
+from zones.uploads.refusals import EncodingInvalid, FileUnreadable, WktColumnMissing, WktInvalid
+
+GUESSES = ("wkt", "geometry", "geom", "the_geom")
+
+
+def read(path: Path, *, filename: str, options: ReadOptions, limits: UploadLimits) -> RawRead:
+    data = path.read_bytes()
+    notices: list[Notice] = []
+    if data.startswith(b"\xef\xbb\xbf") and not options.encoding:
+        data = data[3:]
+        notices.append(Notice("bom_removed", "UTF-8 byte order mark ignored",
+                              "نشانه ترتیب بایت UTF-8 نادیده گرفته شد"))
+    encoding = options.encoding or "utf-8"
+    try:
+        text = data.decode(encoding)
+    except (UnicodeDecodeError, LookupError) as exc:
+        raise EncodingInvalid(f"{filename}: not {encoding} text ({exc}); give the encoding",
+                              file=filename, encoding=encoding) from None
+    first = text.split("\n", 1)[0]
+    delimiter = ";" if first.count(";") > first.count(",") else (
+        "\t" if "\t" in first and "," not in first else ",")
+    csv.field_size_limit(max(limits.max_bytes, 1 << 20))
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise FileUnreadable(f"{filename}: empty CSV", file=filename) from None
+    column = _wkt_column(header, options=options, filename=filename)
+    rows, lines = [], []
+    try:
+        for row in reader:
+            if not any(cell.strip() for cell in row):
+                continue
+            rows.append(row)
+            lines.append(reader.line_num)
+            check_feature_count(len(rows), filename=filename, limits=limits)
+    except csv.Error as exc:
+        raise FileUnreadable(f"{filename}: line {reader.line_num}: {exc}", file=filename,
+                             line=reader.line_num) from None
+    position = header.index(column)
+    wkt = np.array([r[position].strip() if position < len(r) else "" for r in rows],
+                   dtype=object)
+    geoms = shapely.from_wkt(np.where(wkt == "", None, wkt), on_invalid="ignore")
+    bad = np.flatnonzero((wkt != "") & shapely.is_missing(geoms))
+    if len(bad):
+        row = int(bad[0])
+        raise WktInvalid(f"{filename}: row {row} (line {lines[row]}) has invalid WKT in "
+                         f"column {column!r}", file=filename, row=row, line=lines[row],
+                         column=column)
+    attributes = {name: [r[i] if i < len(r) else None for r in rows]
+                  for i, name in enumerate(header) if i != position}
+    frame = gpd.GeoDataFrame(attributes, geometry=list(geoms), index=range(len(rows)))
+    return RawRead([RawLayer(Path(filename).stem, options.default_role, frame, None)],
+                   notices, mapping={"wkt_column": column})
+
+
+def _wkt_column(header: list[str], *, options: ReadOptions, filename: str) -> str:
+    if options.wkt_column:
+        if options.wkt_column in header:
+            return options.wkt_column
+    else:
+        for name in header:
+            if fold(name) in GUESSES:
+                return name
+    raise WktColumnMissing(
+        f"{filename}: no WKT column {options.wkt_column or '/'.join(GUESSES)!r}; "
+        f"columns are {header}", file=filename, columns=header,
+        wanted=options.wkt_column)

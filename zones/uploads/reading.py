@@ -1,0 +1,249 @@
+"""Turn a consultant's file into role layers in storage CRS, or refuse it with a code.
+
+:func:`read_upload` does the work; :func:`read_upload_isolated` runs it in a child process
+with an address-space limit and a timeout, so a hostile file can exhaust only the child.
+No geometry is repaired here: validation reports invalid ones with their GEOS reason.
+"""
+
+from __future__ import annotations
+
+import importlib
+import multiprocessing
+import resource
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from zones.errors import PayloadTooLarge, ZonesError
+from zones.text import fold, normalize
+from zones.uploads.contract import (
+    PLOT_FIELDS,
+    FileFormat,
+    LayerRole,
+    ReadOptions,
+    ReadResult,
+    UploadLimits,
+)
+from zones.uploads.coordinates import STORAGE_CRS, to_storage
+from zones.uploads.formats import RawLayer, RawRead, dxf, geojson, gpkg, shapefile
+from zones.uploads.formats import csv as csv_format
+from zones.uploads.refusals import (
+    ColumnMappingInvalid,
+    FileUnreadable,
+    ReadMemory,
+    ReadTimeout,
+    TooManyVertices,
+    UnsupportedFormat,
+)
+
+READERS = {FileFormat.GEOJSON: geojson.read, FileFormat.GPKG: gpkg.read,
+           FileFormat.SHAPEFILE_ZIP: shapefile.read, FileFormat.DXF: dxf.read,
+           FileFormat.CSV: csv_format.read}
+SUFFIXES = {".geojson": FileFormat.GEOJSON, ".json": FileFormat.GEOJSON,
+            ".gpkg": FileFormat.GPKG, ".zip": FileFormat.SHAPEFILE_ZIP,
+            ".dxf": FileFormat.DXF, ".csv": FileFormat.CSV}
+COLUMNS = [*PLOT_FIELDS, "source_layer", "source_index", "geometry"]
+
+
+def detect_format(path: Path, *, filename: str, options: ReadOptions) -> FileFormat:
+    """The caller's format, else the name's suffix, else the first bytes."""
+    if options.format is not None:
+        return options.format
+    by_name = SUFFIXES.get(Path(filename).suffix.lower())
+    if by_name is not None:
+        return by_name
+    with path.open("rb") as f:
+        head = f.read(64)
+    text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if head.startswith(b"SQLite format 3\0"):
+        return FileFormat.GPKG
+    if head.startswith(b"PK\x03\x04"):
+        return FileFormat.SHAPEFILE_ZIP
+    if text.startswith(b"{"):
+        return FileFormat.GEOJSON
+    if text.startswith(b"0") and b"SECTION" in head:
+        return FileFormat.DXF
+    raise UnsupportedFormat(f"{filename}: not a GeoJSON, GeoPackage, zipped Shapefile, DXF "
+                            "or CSV file", file=filename)
+
+
+def read_upload(path: Path, *, filename: str, options: ReadOptions, limits: UploadLimits,
+                zone_extent: tuple[float, float, float, float]) -> ReadResult:
+    """Read ``path`` (the consultant's ``filename``) into one EPSG:4326 frame per role.
+
+    Every frame has the columns of :data:`PLOT_FIELDS` (None where nothing was mapped),
+    ``source_layer``, ``source_index`` (0-based feature or data row in that layer) and a
+    2-D ``geometry``. Raises an ``UploadRefused``/``PayloadTooLarge``/``UnsupportedMediaType``
+    subclass from :mod:`zones.uploads.refusals`.
+    """
+    if path.stat().st_size > limits.max_bytes:
+        raise PayloadTooLarge(f"{filename}: larger than {limits.max_bytes} bytes",
+                              file=filename, limit=limits.max_bytes,
+                              received=path.stat().st_size)
+    file_format = detect_format(path, filename=filename, options=options)
+    raw: RawRead = READERS[file_format](path, filename=filename, options=options,
+                                        limits=limits)
+    _check_vertices(raw.layers, filename=filename, limits=limits)
+    columns = _column_mapping(raw.layers, options=options, file_format=file_format,
+                              filename=filename)
+    layers, source_crs, notices = to_storage(raw.layers, options=options, filename=filename,
+                                             zone_extent=zone_extent)
+    by_role: dict[LayerRole, list[gpd.GeoDataFrame]] = {}
+    for layer in layers:
+        by_role.setdefault(layer.role, []).append(_mapped(layer, columns))
+    frames = {role: gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), geometry="geometry",
+                                     crs=STORAGE_CRS)
+              for role, parts in by_role.items()}
+    return ReadResult(layers=frames, file_format=file_format, source_crs=source_crs,
+                      notices=raw.notices + notices,
+                      mapping={"layers": {x.name: x.role.value for x in raw.layers},
+                               **raw.mapping, "columns": columns})
+
+
+def _check_vertices(layers: list[RawLayer], *, filename: str, limits: UploadLimits) -> None:
+    total = 0
+    for layer in layers:
+        total += int(shapely.get_num_coordinates(layer.frame.geometry.values).sum())
+        if total > limits.max_vertices:
+            raise TooManyVertices(f"{filename}: more than {limits.max_vertices} vertices",
+                                  file=filename, layer=layer.name,
+                                  limit=limits.max_vertices, received=total)
+
+
+def _column_mapping(layers: list[RawLayer], *, options: ReadOptions,
+                    file_format: FileFormat, filename: str) -> dict[str, str]:
+    """File column -> plot field; without a mapping, columns named like a field are taken."""
+    present = {str(c) for layer in layers for c in layer.frame.columns if c != "geometry"}
+    if options.columns:
+        for column, target in options.columns.items():
+            if target not in PLOT_FIELDS or column not in present:
+                raise ColumnMappingInvalid(
+                    f"{filename}: cannot map column {column!r} to {target!r}; columns are "
+                    f"{sorted(present)}, fields are {list(PLOT_FIELDS)}", file=filename,
+                    column=column, target=target, columns=sorted(present),
+                    fields=list(PLOT_FIELDS))
+        mapping = dict(options.columns)
+        if file_format is FileFormat.DXF and "code" not in mapping.values():
+            mapping["code"] = "code"  # the code read from XDATA or a text label
+        return mapping
+    return {c: fold(c) for c in sorted(present) if fold(c) in PLOT_FIELDS}
+
+
+def _mapped(layer: RawLayer, columns: dict[str, str]) -> gpd.GeoDataFrame:
+    frame = layer.frame
+    out = pd.DataFrame(index=range(len(frame)))
+    for field in PLOT_FIELDS:
+        sources = [c for c, f in columns.items() if f == field and c in frame.columns]
+        # object dtype keeps None for "not given" (pandas 3 strings would turn it into NaN)
+        if not sources:
+            out[field] = pd.Series([None] * len(frame), dtype=object)
+            continue
+        values = frame[sources[0]].tolist()
+        texts: dict[Any, str | None] = {}
+        for value in values:  # land use, names...: few distinct values, normalise each once
+            if value not in texts:
+                texts[value] = _text(value)
+        out[field] = pd.Series([texts[v] for v in values], dtype=object)
+    out["source_layer"] = layer.name
+    out["source_index"] = np.arange(len(frame), dtype=np.int64)
+    out["geometry"] = frame.geometry.values
+    return gpd.GeoDataFrame(out, geometry="geometry", crs=STORAGE_CRS)
+
+
+def _text(value: Any) -> str | None:
+    """File values as normalised text: 12.0 -> "12", NaN/blank -> None."""
+    if value is None or value is pd.NA or (isinstance(value, float) and not np.isfinite(value)):
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = str(value)
+    if text.isascii() and text.isprintable() and "  " not in text and text == text.strip():
+        return text or None  # already canonical: normalize() would return it unchanged
+    return normalize(text) or None
+
+
+# -- isolation ------------------------------------------------------------------------
+
+
+def read_upload_isolated(path: Path, *, filename: str, options: ReadOptions,
+                         limits: UploadLimits, zone_extent: tuple[float, float, float, float],
+                         memory_limit_mb: int = 1024, timeout_s: float = 120.0,
+                         ) -> ReadResult:
+    """:func:`read_upload` in a spawned child with ``memory_limit_mb`` more address space
+    than the interpreter and libraries already use, killed after ``timeout_s``.
+
+    A refusal raised in the child is re-raised here as the same class, code and extra.
+    The child is *spawned* (no forked locks or sessions): like any spawn, it re-imports the
+    caller's ``__main__``, so a script calling this needs an ``if __name__ == "__main__"``
+    guard (the ``zones`` console script and uvicorn have one).
+    """
+    context = multiprocessing.get_context("spawn")
+    receiver, sender = context.Pipe(duplex=False)
+    child = context.Process(
+        target=_child, daemon=True,
+        args=(sender, path, filename, options, limits, zone_extent, memory_limit_mb))
+    child.start()
+    sender.close()
+    try:
+        if not receiver.poll(timeout_s):
+            if child.is_alive():
+                raise ReadTimeout(f"{filename}: reading took longer than {timeout_s:g} s",
+                                  file=filename, limit=timeout_s)
+            raise ReadMemory(f"{filename}: reading needed more than {memory_limit_mb} MB",
+                             file=filename, limit=memory_limit_mb)
+        try:
+            kind, payload = receiver.recv()
+        except (EOFError, OSError):
+            raise ReadMemory(f"{filename}: reading needed more than {memory_limit_mb} MB",
+                             file=filename, limit=memory_limit_mb) from None
+    finally:
+        receiver.close()
+        if child.is_alive():
+            child.kill()
+        child.join(5)
+    if kind == "ok":
+        return payload
+    if kind == "memory":
+        raise ReadMemory(f"{filename}: reading needed more than {memory_limit_mb} MB",
+                         file=filename, limit=memory_limit_mb)
+    module, name, detail, extra = payload
+    cls = getattr(importlib.import_module(module), name)
+    raise cls(detail, **extra)
+
+
+def _vm_bytes() -> int:
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmSize:"):
+                return int(line.split()[1]) * 1024
+    return 0  # pragma: no cover - not Linux
+
+
+def _child(sender: Any, path: Path, filename: str, options: ReadOptions,
+           limits: UploadLimits, zone_extent: tuple[float, float, float, float],
+           memory_limit_mb: int) -> None:
+    """Child process body: limit memory, read, send ("ok"|"refused"|"memory", payload)."""
+    budget = _vm_bytes() + memory_limit_mb * 1024 * 1024
+    resource.setrlimit(resource.RLIMIT_AS, (budget, budget))
+    try:
+        message: tuple[str, Any] = ("ok", read_upload(
+            path, filename=filename, options=options, limits=limits, zone_extent=zone_extent))
+    except MemoryError:
+        message = ("memory", None)
+    except ZonesError as exc:
+        cls = type(exc)
+        message = ("refused", (cls.__module__, cls.__qualname__, exc.detail, exc.extra))
+    except Exception as exc:
+        message = ("refused", (FileUnreadable.__module__, FileUnreadable.__qualname__,
+                               f"{filename}: unreadable ({type(exc).__name__})",
+                               {"file": filename}))
+    try:
+        sender.send(message)
+    except MemoryError:
+        sender.send(("memory", None))
+    finally:
+        sender.close()
