@@ -248,10 +248,11 @@ def validate_cmd(
     """Validate FILE against a district; print or write the report; exit 1 on blocking errors."""
     import json
 
+    from maps.upload_report import report_html
     from zones.db import session_factory
     from zones.errors import ZonesError
     from zones.services.revisions import validate_file
-    from zones.uploads.report import report_html, report_json, write_report_gpkg
+    from zones.uploads.report import report_json, write_report_gpkg
 
     if format not in ("json", "html", "gpkg"):
         raise typer.BadParameter(f"--format must be json, html or gpkg, not {format!r}")

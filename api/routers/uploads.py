@@ -287,7 +287,8 @@ Format = Annotated[Literal["json", "html", "gpkg"], Query(alias="format")]
 def get_report(revision_id: int, session: SessionDep, user: MaybeUser,
                suffix: Literal["json", "html", "gpkg"] | None = None, fmt: Format = "json",
                lang: Annotated[Literal["fa", "en"], Query()] = "fa") -> Any:
-    from zones.uploads.report import report_html, write_report_gpkg
+    from maps.upload_report import report_html
+    from zones.uploads.report import write_report_gpkg
 
     revision = _load(session, revision_id, user)
     data = revision.report or {}

@@ -8,10 +8,11 @@ import pyogrio
 import pytest
 
 from maps.testing import embedded_features, external_urls, linked_assets
+from maps.upload_report import report_html
 from tests.common import BOWTIE
 from tests.uploads.test_validation import box, clean_plots, plot, run
 from zones.uploads.contract import Notice, Severity
-from zones.uploads.report import report_html, report_json, write_report_gpkg
+from zones.uploads.report import report_json, write_report_gpkg
 
 EVIL = "<script>alert(1)</script>"
 

@@ -1,21 +1,17 @@
-"""A validation report as JSON, as a GeoPackage for QGIS and as an HTML page with a map.
+"""A validation report as JSON and as a GeoPackage for QGIS.
 
-All three carry the same issues in the same (stable) order. Locations are EPSG:4326.
-The HTML page is built with the map pipeline of :mod:`maps` (folium with every asset
-served by us, see :mod:`maps.assets`); those imports happen inside :func:`report_html`
-so the domain package does not load folium until a page is asked for.
+Both carry the same issues in the same (stable) order as the HTML page
+(:mod:`maps.upload_report`). Locations are EPSG:4326.
 """
 
 from __future__ import annotations
 
 import json
 from collections import Counter
-from functools import cache
 from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
-import jinja2
 import pandas as pd
 import pyogrio
 import shapely
@@ -114,133 +110,3 @@ def write_report_gpkg(report: Report, path: str | Path) -> list[str]:
 
 
 # --- HTML ----------------------------------------------------------------------------
-
-_TEXT = {
-    "fa": {"title": "گزارش اعتبارسنجی", "code": "کد", "severity": "شدت", "layer": "لایه",
-           "feature": "عارضه", "message": "شرح", "none": "مشکلی پیدا نشد.",
-           "error": "خطا", "warning": "هشدار", "errors": "خطا", "warnings": "هشدار",
-           "notices": "یادداشت‌های خواندن فایل", "blocking": "این بارگذاری به دلیل خطا قابل "
-           "ارسال نیست.", "ok": "خطای مانع ارسال وجود ندارد."},
-    "en": {"title": "Validation report", "code": "Code", "severity": "Severity",
-           "layer": "Layer", "feature": "Feature", "message": "Message",
-           "none": "No problems found.", "error": "error", "warning": "warning",
-           "errors": "errors", "warnings": "warnings", "notices": "Notes from reading the file",
-           "blocking": "This upload cannot be submitted: it has errors.",
-           "ok": "No blocking errors."},
-}
-_COLOURS = {Severity.ERROR: "#c62828", Severity.WARNING: "#ef8f00"}
-
-_PAGE = """<!DOCTYPE html>
-<html lang="{{ lang }}" dir="{{ dir }}">
-<head>
-<meta charset="utf-8">
-<title>{{ text.title }}</title>
-{{ map.header }}
-{% for href in page_css %}<link rel="stylesheet" href="{{ href }}">
-{% endfor %}
-<style>
-body.report-page { overflow: auto; }
-.report-map { position: relative; height: 60vh; }
-.report-table { width: 100%; border-collapse: collapse; }
-.report-table th, .report-table td { border-bottom: 1px solid #ddd; padding: 4px 8px;
-  text-align: start; vertical-align: top; }
-.sev-error { color: #c62828; } .sev-warning { color: #a15c00; }
-</style>
-</head>
-<body class="report-page">
-<header class="zones-header"><h1 class="zones-title">{{ text.title }}</h1></header>
-<p class="report-summary">{{ summary }} — {{ text.blocking if blocking else text.ok }}</p>
-<main class="report-map">
-{{ map.html }}
-</main>
-{% if notices %}<h2>{{ text.notices }}</h2><ul>
-{% for n in notices %}<li><code>{{ n.code }}</code> {{ n.message }}</li>
-{% endfor %}</ul>{% endif %}
-{% if rows %}
-<table class="report-table">
-<thead><tr><th>#</th><th>{{ text.code }}</th><th>{{ text.severity }}</th>
-<th>{{ text.layer }}</th><th>{{ text.feature }}</th><th>{{ text.message }}</th></tr></thead>
-<tbody>
-{% for r in rows %}<tr class="sev-{{ r.severity }}"><td>{{ r.n }}</td>
-<td><code>{{ r.code }}</code></td>
-<td>{{ r.severity_label }}</td><td>{{ r.layer }}</td><td><bdi>{{ r.feature }}</bdi></td>
-<td>{{ r.message }}</td></tr>
-{% endfor %}</tbody></table>
-{% else %}<p>{{ text.none }}</p>{% endif %}
-<script>
-{{ map.script }}
-</script>
-</body>
-</html>
-"""
-
-
-@cache
-def _page() -> jinja2.Template:
-    # Autoescape: messages carry plot codes and names straight from the consultant's file.
-    return jinja2.Environment(autoescape=True).from_string(_PAGE)
-
-
-def _problem_map(report: Report, lang: str, static_prefix: str) -> Any:
-    import folium
-
-    from maps import popups
-    from maps.overlays import geojson
-    from maps.zone_map import base_map, use_local_assets
-
-    m = base_map(lang=lang, static_prefix=static_prefix)
-    located = [(n, i) for n, i in enumerate(report.issues, 1) if i.location is not None
-               and not i.location.is_empty]
-    if located:
-        frame = gpd.GeoDataFrame(
-            {"n": [n for n, _ in located], "issue": [i for _, i in located]},
-            geometry=[i.location for _, i in located], crs=4326)
-
-        def text(row: dict[str, Any], lang: str) -> tuple[Any, Any]:
-            issue: Issue = row["issue"]
-            message = issue.message_fa if lang == "fa" else issue.message_en
-            tip = popups.tooltip(lang, f"#{row['n']}", issue.code, message)
-            return tip, tip
-
-        def style(row: dict[str, Any]) -> dict[str, Any]:
-            colour = _COLOURS[row["issue"].severity]
-            return {"color": colour, "fillColor": colour, "weight": 3, "fillOpacity": 0.35}
-
-        marker = folium.CircleMarker(radius=7, fill=True)
-        geojson(frame, text, style, lang, marker=marker).add_to(m)
-        west, south, east, north = frame.total_bounds
-        m.fit_bounds([[south, west], [north, east]], padding=(24, 24), max_zoom=18)
-    use_local_assets(m, static_prefix=static_prefix, rtl=lang == "fa")
-    return m
-
-
-def report_html(report: Report, *, lang: str = "fa", static_prefix: str = "/static") -> str:
-    """The report as one HTML page: summary, a map of every located problem, a table.
-
-    ``lang="fa"`` gives a right-to-left Persian page, ``"en"`` left-to-right English.
-    Every script and stylesheet is served by this service under ``static_prefix``; no
-    CDN. Messages, codes and notices are escaped (they come from the uploaded file).
-    """
-    from maps.assets import page_css
-    from maps.messages import check_lang, direction
-    from maps.pages import render_map_parts
-
-    check_lang(lang)
-    text = _TEXT[lang]
-    parts = render_map_parts(_problem_map(report, lang, static_prefix))
-    counts = Counter(i.severity for i in report.issues)
-    summary = (f"{counts.get(Severity.ERROR, 0)} {text['errors']}، "
-               f"{counts.get(Severity.WARNING, 0)} {text['warnings']}" if lang == "fa" else
-               f"{counts.get(Severity.ERROR, 0)} {text['errors']}, "
-               f"{counts.get(Severity.WARNING, 0)} {text['warnings']}")
-    rows = [{"n": n, "code": i.code, "severity": i.severity.value,
-             "severity_label": text[i.severity.value], "layer": i.layer.value,
-             "feature": "—" if i.feature is None else i.feature,
-             "message": i.message_fa if lang == "fa" else i.message_en}
-            for n, i in enumerate(report.issues, 1)]
-    notices = [{"code": n.code, "message": n.message_fa if lang == "fa" else n.message_en}
-               for n in report.notices]
-    return _page().render(lang=lang, dir=direction(lang), text=text, map=parts,
-                          page_css=page_css(static_prefix, rtl=direction(lang) == "rtl"),
-                          summary=summary, blocking=report.blocking, rows=rows,
-                          notices=notices)
