@@ -12,13 +12,8 @@ from typing import Any
 from maps.assets import CHART_JS, mount_url, page_css
 from maps.messages import check_lang, direction, other_lang, t
 from maps.pages import _environment
+from maps.popups import format_date, format_number, format_percent
 from zones.services.statistics import CLASSES, DistrictOccupancy
-from zones.text import jalali, persian_digits
-
-
-def _number(value: float, lang: str, digits: int = 1) -> str:
-    text = f"{value:,.{digits}f}"
-    return persian_digits(text.replace(",", "٬").replace(".", "٫")) if lang == "fa" else text
 
 
 def render_dashboard(occupancy: list[DistrictOccupancy], *, lang: str = "fa",
@@ -30,9 +25,9 @@ def render_dashboard(occupancy: list[DistrictOccupancy], *, lang: str = "fa",
     for d in occupancy:
         rows.append({
             "label": getattr(d, name) or d.district_code,
-            "cells": [_number(d.area_m2[k] / 10_000, lang, 2) for k in CLASSES],
-            "total": _number(d.total_m2 / 10_000, lang, 2),
-            "share": _number(d.occupied_share * 100, lang, 0) + ("٪" if lang == "fa" else " %"),
+            "cells": [format_number(d.area_m2[k] / 10_000, lang, decimals=2) for k in CLASSES],
+            "total": format_number(d.total_m2 / 10_000, lang, decimals=2),
+            "share": format_percent(d.occupied_share, lang),
         })
     chart = {
         "rtl": direction(lang) == "rtl",
@@ -45,7 +40,7 @@ def render_dashboard(occupancy: list[DistrictOccupancy], *, lang: str = "fa",
     return _environment().get_template("dashboard.html").render(
         lang=lang, dir=direction(lang), title=t("dash.title", lang),
         as_of=(t("dash.as_of", lang) + " "
-               + (jalali(now) if lang == "fa" else now.strftime("%Y-%m-%d %H:%M UTC"))),
+               + format_date(now, lang)),
         occupancy_title=t("dash.occupancy", lang),
         headers=[t("dash.district", lang), *[t(f"dash.{k}", lang) for k in CLASSES],
                  t("dash.total", lang), t("dash.occupied_share", lang)],

@@ -7,7 +7,6 @@ The caller decides what the viewer may see and passes only that (``allocation`` 
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,8 +16,9 @@ import shapely
 from maps.assets import page_css
 from maps.messages import check_lang, direction, label, other_lang, t
 from maps.pages import _environment, render_map_parts
+from maps.popups import format_date, format_number, format_percent
 from maps.zone_map import base_map, use_local_assets
-from zones.text import jalali, persian_digits
+from zones.text import persian_digits
 
 
 @dataclass(frozen=True)
@@ -35,19 +35,6 @@ class PlotView:
     lineage: list[dict[str, Any]]
     allocation: dict[str, Any] | None = None   # shown to staff and the holding investor
     events: list[dict[str, Any]] | None = None  # shown to staff
-
-
-def _date(value: dt.date | dt.datetime | None, lang: str) -> str:
-    if value is None:
-        return ""
-    return jalali(value) if lang == "fa" else value.isoformat()[:10]
-
-
-def _num(value: float | None, lang: str, digits: int = 0) -> str:
-    if value is None:
-        return ""
-    text = f"{value:,.{digits}f}"
-    return persian_digits(text.replace(",", "٬").replace(".", "٫")) if lang == "fa" else text
 
 
 def _plot_map(view: PlotView, *, lang: str, static_prefix: str) -> folium.Map:
@@ -69,26 +56,27 @@ def render_plot_page(view: PlotView, *, lang: str = "fa", static_prefix: str = "
         (t("plot.district", lang), view.district_code),
         (t("plot.status", lang), label("status", view.status, lang)),
         (t("plot.land_use", lang), label("land_use", view.land_use, lang)),
-        (t("plot.area", lang), _num(view.area_m2, lang)),
-        (t("plot.coverage", lang), _num(view.max_coverage and view.max_coverage * 100, lang)
-         + ("٪" if lang == "fa" and view.max_coverage else " %" if view.max_coverage else "")),
-        (t("plot.far", lang), _num(view.far, lang, 2)),
+        (t("plot.area", lang), format_number(view.area_m2, lang)),
+        (t("plot.coverage", lang), format_percent(view.max_coverage, lang)),
+        (t("plot.far", lang), format_number(view.far, lang, decimals=2)),
     ]
     versions = [{"code": persian_digits(v["code"]) if lang == "fa" else v["code"],
-                 "area": _num(v["area_m2"], lang), "from": _date(v["valid_from"], lang),
-                 "to": _date(v["valid_to"], lang) or t("plot.current", lang)}
+                 "area": format_number(v["area_m2"], lang),
+                 "from": format_date(v["valid_from"], lang),
+                 "to": format_date(v["valid_to"], lang) or t("plot.current", lang)}
                 for v in view.versions]
     lineage = [{"kind": e["kind"], "parent": e["parent_id"], "child": e["child_id"],
-                "at": _date(e["at"], lang)} for e in view.lineage]
+                "at": format_date(e["at"], lang)} for e in view.lineage]
     allocation = None
     if view.allocation is not None:
         a = view.allocation
         allocation = {"investor": a["investor"], "unit": a.get("unit") or "",
-                      "start": _date(a["start_date"], lang),
-                      "obligations": [{"kind": o["kind"], "due": _date(o["due_date"], lang),
+                      "start": format_date(a["start_date"], lang),
+                      "obligations": [{"kind": o["kind"],
+                                       "due": format_date(o["due_date"], lang),
                                        "status": o["status"]} for o in a["obligations"]]}
     events = None if view.events is None else [
-        {"at": _date(e["at"], lang), "actor": e["actor"], "action": e["action"],
+        {"at": format_date(e["at"], lang), "actor": e["actor"], "action": e["action"],
          "reason": e.get("reason") or ""} for e in view.events]
     return _environment().get_template("plot_page.html").render(
         lang=lang, dir=direction(lang), title=f"{t('plot.title', lang)} {code}",

@@ -13,6 +13,7 @@ keeps its order in a right-to-left line.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -21,7 +22,7 @@ import pandas as pd
 from markupsafe import Markup, escape
 
 from maps.messages import direction, label, t
-from zones.text import persian_digits
+from zones.text import jalali, persian_digits
 
 Row = Mapping[str, Any]
 
@@ -58,6 +59,28 @@ def format_number(value: object, lang: str, *, decimals: int = 0) -> str:
     if lang != "fa":
         return text
     return persian_digits(text.replace(",", "\u066c").replace(".", "\u066b"))
+
+
+def format_percent(share: float | None, lang: str) -> str:
+    """A 0..1 share as a percentage in the page's digits (``"—"`` when unknown).
+
+    >>> format_percent(0.6, "fa")
+    '۶۰٪'
+    """
+    if share is None:
+        return DASH
+    return format_number(share * 100, lang) + ("٪" if lang == "fa" else " %")
+
+
+def format_date(value: dt.date | dt.datetime | None, lang: str) -> str:
+    """A date as people read it: Jalali with Persian digits on Persian pages, ISO otherwise.
+
+    >>> format_date(dt.date(2026, 11, 28), "en")
+    '2026-11-28'
+    """
+    if value is None:
+        return ""
+    return jalali(value) if lang == "fa" else value.isoformat()[:10]
 
 
 def quantity(value: object, unit_key: str, lang: str) -> str:

@@ -3,26 +3,12 @@ capacity and output over time (the same figures in a table beneath it)."""
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from maps.assets import CHART_JS, mount_url, page_css
 from maps.messages import check_lang, direction, label, other_lang, t
 from maps.pages import _environment
-from zones.text import jalali, persian_digits
-
-
-def _date(value: dt.date | dt.datetime | None, lang: str) -> str:
-    if value is None:
-        return ""
-    return jalali(value) if lang == "fa" else value.isoformat()[:10]
-
-
-def _num(value: float | None, lang: str) -> str:
-    if value is None:
-        return ""
-    text = f"{value:,.0f}"
-    return persian_digits(text.replace(",", "٬")) if lang == "fa" else text
+from maps.popups import format_date, format_number
 
 
 def render_unit_page(unit: dict[str, Any], *, reports: list[dict[str, Any]],
@@ -33,12 +19,14 @@ def render_unit_page(unit: dict[str, Any], *, reports: list[dict[str, Any]],
     details = [
         (t("unit.isic", lang), unit["isic4"]),
         (t("unit.status", lang), label("status", unit["status"], lang)),
-        (t("unit.since", lang), _date(unit["status_since"], lang)),
-        (t("unit.jobs", lang), f"{_num(unit['employment_licensed'], lang)} / "
-                               f"{_num(unit['employment_actual'], lang)}"),
+        (t("unit.since", lang), format_date(unit["status_since"], lang)),
+        (t("unit.jobs", lang), f"{format_number(unit['employment_licensed'], lang)} / "
+                               f"{format_number(unit['employment_actual'], lang)}"),
     ]
-    rows = [{"end": _date(r["period_end"], lang), "capacity": _num(r["capacity"], lang),
-             "output": _num(r["output"], lang), "uom": r["unit_of_measure"]} for r in reports]
+    rows = [{"end": format_date(r["period_end"], lang),
+             "capacity": format_number(r["capacity"], lang),
+             "output": format_number(r["output"], lang), "uom": r["unit_of_measure"]}
+            for r in reports]
     chart = {"rtl": direction(lang) == "rtl", "locale": "fa-IR" if lang == "fa" else "en-GB",
              "labels": [r["end"] for r in rows],
              "series": [{"label": t("unit.capacity_series", lang),
@@ -50,9 +38,9 @@ def render_unit_page(unit: dict[str, Any], *, reports: list[dict[str, Any]],
         t=lambda key: t(key, lang), details=details, rows=rows, chart=chart,
         projects=[{"kind": p["kind"], "title": p["title_fa"] if lang == "fa"
                    else (p["title_en"] or p["title_fa"]), "status": p["status"],
-                   "capacity_added": _num(p["capacity_added"], lang),
-                   "land": _num(p["land_needed_m2"], lang)} for p in projects],
-        history=[{"at": _date(h["at"], lang), "to": label("status", h["to"], lang),
+                   "capacity_added": format_number(p["capacity_added"], lang),
+                   "land": format_number(p["land_needed_m2"], lang)} for p in projects],
+        history=[{"at": format_date(h["at"], lang), "to": label("status", h["to"], lang),
                   "reason": h["reason"] or ""} for h in history],
         switch_lang=other_lang(lang), switch_label=t("page.switch_language", lang),
         page_css=page_css(static_prefix, rtl=direction(lang) == "rtl"),

@@ -82,13 +82,18 @@ def district_frame(session: Session) -> gpd.GeoDataFrame:
     return _enum_values(frame(session, district_select()))
 
 
+def expansion_select(*, where: Any = None, limit: int | None = None, offset: int = 0
+                     ) -> sa.Select[Any]:
+    """Expansion areas with their district code and decision, in id order; WKB last."""
+    e = ExpansionArea
+    stmt = (sa.select(e.id, e.code, District.code.label("district_code"), e.name_fa, e.name_en,
+                      e.decision_ref, e.decision_date, e.status, wkb(e.boundary))
+            .join(District, e.district_id == District.id).order_by(e.id))
+    return _scoped(stmt, where=where, limit=limit, offset=offset)
+
+
 def expansion_frame(session: Session) -> gpd.GeoDataFrame:
-    stmt = (sa.select(ExpansionArea.id, ExpansionArea.code, District.code.label("district_code"),
-                      ExpansionArea.name_fa, ExpansionArea.name_en, ExpansionArea.decision_ref,
-                      ExpansionArea.decision_date, ExpansionArea.status,
-                      wkb(ExpansionArea.boundary))
-            .join(District, ExpansionArea.district_id == District.id).order_by(ExpansionArea.id))
-    return _enum_values(frame(session, stmt))
+    return _enum_values(frame(session, expansion_select()))
 
 
 CURRENT_PLOT = Plot.valid_to.is_(None)  # a plot row not yet superseded by a revision

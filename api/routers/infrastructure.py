@@ -222,19 +222,10 @@ def decide_customs_site(code: Annotated[str, Path(max_length=32)], decision: Sit
 
 # Expansion areas ------------------------------------------------------------------------
 
-def _expansion_select(where: Any = None) -> sa.Select[Any]:
-    e = ExpansionArea
-    stmt = (sa.select(e.id, e.code, District.code.label("district_code"), e.name_fa,
-                      e.name_en, e.decision_ref, e.decision_date, e.status,
-                      frames.wkb(e.boundary))
-            .join(District, e.district_id == District.id).order_by(e.id))
-    return stmt if where is None else stmt.where(where)
-
-
 @router.get("/expansion-areas", response_class=GeoJSONResponse, responses=GEOJSON_200,
             summary="Approved district expansions (e.g. district 2) with their decisions")
 def list_expansion_areas(session: SessionDep, request: Request) -> Response:
-    found = feature_page(session, _expansion_select(), limit=None)
+    found = feature_page(session, frames.expansion_select(), limit=None)
     links = geojson_links(request, limit=found.returned, offset=0, has_more=False)
     return Response(encode_page(found, links=links), media_type=GEOJSON)
 
@@ -243,5 +234,6 @@ def list_expansion_areas(session: SessionDep, request: Request) -> Response:
             summary="One expansion area")
 def get_expansion_area(code: Annotated[str, Path(max_length=32)], session: SessionDep,
                        request: Request) -> Response:
-    return _one(session, _expansion_select(ExpansionArea.code == normalize(code)), request,
+    where = ExpansionArea.code == normalize(code)
+    return _one(session, frames.expansion_select(where=where), request,
                 errors.NotFound(f"no expansion area {code!r}", expansion=normalize(code)))

@@ -11,7 +11,6 @@ import datetime as dt
 import secrets
 from typing import Annotated, Literal
 
-import sqlalchemy as sa
 from fastapi import APIRouter, Cookie, Depends, Form, Query
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel
@@ -20,9 +19,8 @@ from api.deps import SettingsDep, WriteSessionDep
 from api.security import CSRF_FIELD, SESSION_COOKIE, CurrentUser, session_cookie
 from maps.pages import render_login_page
 from zones import errors
-from zones.model import ApiToken, utcnow
-from zones.security import csrf_token, token_digest
-from zones.services.users import authenticate, issue_token
+from zones.security import csrf_token
+from zones.services.users import authenticate, end_session, issue_token
 from zones.settings import Settings
 
 router = APIRouter(tags=["auth"])
@@ -99,12 +97,9 @@ def login(
 def logout(session: WriteSessionDep, settings: SettingsDep, user: CurrentUser,
            cookie: Annotated[str | None, Depends(session_cookie)]) -> Response:
     if cookie is not None:
-        token = session.scalar(sa.select(ApiToken)
-                               .where(ApiToken.token_hash == token_digest(cookie)))
-        if token is not None and token.revoked_at is None and token.user_id == user.id:
-            session.info["actor"] = user.username
-            token.revoked_at = utcnow()
-            session.commit()
+        session.info["actor"] = user.username
+        end_session(session=session, text=cookie, user=user)
+        session.commit()
     response = RedirectResponse("/", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path=_cookie_path(settings))
     return response

@@ -137,3 +137,11 @@ def change_password(*, session: Session, user: User, current: str, new: str) -> 
         raise errors.InvalidInput("the new password needs at least 8 characters")
     user.password_hash = hash_password(new)
     session.flush()
+
+
+def end_session(*, session: Session, text: str, user: User) -> None:
+    """Revoke the token ``text`` (a browser session) if it is ``user``'s and still live."""
+    token = session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == token_digest(text)))
+    if token is not None and token.revoked_at is None and token.user_id == user.id:
+        token.revoked_at = utcnow()
+        session.flush()
