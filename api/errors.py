@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import logging
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel, ConfigDict
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -75,8 +76,22 @@ def problem(status: int, code: str, title: str, detail: str, instance: str,
     return JSONResponse(body, status_code=status, media_type=PROBLEM)
 
 
-async def _zones_error(request: Request, exc: errors.ZonesError) -> JSONResponse:
+def _page_navigation(request: Request) -> bool:
+    """A person following a link to a page (not a script or a program asking for data)."""
+    return (request.method == "GET" and request.headers.get("sec-fetch-mode") in (None, "navigate")
+            and "text/html" in request.headers.get("accept", ""))
+
+
+async def _zones_error(request: Request, exc: errors.ZonesError) -> Response:
     status = status_for(exc)
+    if status == 401 and _page_navigation(request):
+        # Pages that need a sign-in send the browser to the login form, and back after.
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        root = request.scope.get("root_path", "").rstrip("/")
+        query = {"next": target}
+        if request.query_params.get("lang") in ("fa", "en"):
+            query["lang"] = request.query_params["lang"]
+        return RedirectResponse(f"{root}/login?{urlencode(query)}", status_code=303)
     if status >= 500:
         log.error("%s: %s", exc.code, exc.detail)
     response = problem(status, exc.code, exc.title, exc.detail, request.url.path, exc.extra)

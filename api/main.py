@@ -20,15 +20,18 @@ from api.routers import (
     exports,
     health,
     infrastructure,
+    investor_pages,
     ogc,
     pages,
     parties,
     party_changes,
+    plan_pages,
     planning,
     plot_changes,
     plot_pages,
     plots,
     registers,
+    review_pages,
     tiles,
     unit_pages,
     unit_programmes,
@@ -84,7 +87,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                    allocation_requests.router, planning.router,
                    web_session.router, infrastructure.router, party_changes.router,
                    accounts.router, dashboards.router, plot_pages.router,
-                   unit_pages.router):
+                   unit_pages.router, investor_pages.router, plan_pages.router,
+                   review_pages.router):
         app.include_router(router)
     return app
 

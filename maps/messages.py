@@ -86,6 +86,18 @@ MESSAGES: dict[str, dict[str, str]] = {
     "login.submit": {"fa": "ورود", "en": "Sign in"},
     "login.failed": {"fa": "نام کاربری یا گذرواژه نادرست است.",
                      "en": "Unknown user or wrong password."},
+    # Navigation (every page header).
+    "nav.map": {"fa": "نقشه", "en": "Map"},
+    "nav.dashboard": {"fa": "داشبورد", "en": "Dashboard"},
+    "nav.my": {"fa": "واحدها و درخواست‌های من", "en": "My units and requests"},
+    "nav.plans": {"fa": "طرح‌های بارگذاری‌شده", "en": "Plan uploads"},
+    "nav.review": {"fa": "کارتابل بررسی", "en": "Review queue"},
+    "nav.sign_in": {"fa": "ورود", "en": "Sign in"},
+    "nav.sign_out": {"fa": "خروج", "en": "Sign out"},
+    # Investor pages (maps/investor_pages.py).
+    # Plan upload pages (maps/plan_pages.py).
+    # Review queue (maps/review_page.py).
+    # Dashboard charts (maps/dashboards.py).
     # Layers (the layer control).
     "layer.protected_areas": {"fa": "مناطق حفاظت‌شده", "en": "Protected areas"},
     "layer.protected_buffers": {"fa": "حریم مناطق حفاظت‌شده", "en": "Protected-area buffers"},

@@ -124,3 +124,47 @@ def open_page(browser) -> Iterator[Callable[[str], OpenPage]]:
     yield open_
     for seen in opened:
         seen.page.close()
+
+
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture
+def people(demo_settings: Settings) -> dict[str, str]:
+    """Accounts in the demo database, one per role: ``inv`` (holding the investor with the
+    most units), ``cons``, ``staff``, ``wg``, ``admin``; all with :data:`PASSWORD`.
+    Returns ``{"investor_ref": ..., "unit_ref": <one of its units>}``.
+    Ask for it before ``live_url``/``tiled_url``."""
+    import sqlalchemy as sa
+
+    from zones.db import create_engine, session_factory
+    from zones.model import Investor, ProductionUnit, Role
+    from zones.services.users import create_user
+
+    engine = create_engine(demo_settings)
+    with session_factory(engine, write=True)() as session:
+        own = session.execute(
+            sa.select(Investor.ref).join(ProductionUnit).group_by(Investor.ref)
+            .order_by(sa.func.count(ProductionUnit.id).desc(), Investor.ref).limit(1)).scalar_one()
+        for name, role in [("inv", Role.INVESTOR), ("cons", Role.CONSULTANT),
+                           ("staff", Role.STAFF), ("wg", Role.WORKING_GROUP),
+                           ("admin", Role.ADMIN)]:
+            create_user(session=session, username=name, password=PASSWORD, role=role,
+                        investor_ref=own if role is Role.INVESTOR else None)
+        unit = session.scalars(sa.select(ProductionUnit.ref).join(Investor)
+                               .where(Investor.ref == own).order_by(ProductionUnit.ref)).first()
+        session.commit()
+    engine.dispose()
+    return {"investor_ref": own, "unit_ref": unit}
+
+
+def sign_in(seen: OpenPage, base_url: str, username: str, *, next_url: str = "/",
+            lang: str = "fa") -> None:
+    """Sign ``username`` in through the real login form in ``seen.page``; the browser
+    context then holds the session cookie and lands on ``next_url``."""
+    page = seen.page
+    page.goto(f"{base_url}/login?lang={lang}&next={next_url}", wait_until="networkidle")
+    page.fill("#username", username)
+    page.fill("#password", PASSWORD)
+    with page.expect_navigation(wait_until="networkidle"):
+        page.click("button[type=submit]")
