@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -58,7 +59,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.sessions = session_factory(engine)
         app.state.write_sessions = session_factory(engine, write=True)
         log.info("zones %s on %s", __version__, settings.backend)
+        sweeper = (asyncio.create_task(_expiry_loop(app, settings))
+                   if settings.expiry_interval_s > 0 else None)
         yield
+        if sweeper is not None:
+            sweeper.cancel()
         if (jobs := getattr(app.state, "upload_jobs", None)) is not None:
             jobs.shutdown()  # let running upload jobs finish before the engine goes
         engine.dispose()
@@ -91,6 +96,30 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                    review_pages.router):
         app.include_router(router)
     return app
+
+
+async def _expiry_loop(app: FastAPI, settings: Settings) -> None:
+    """Close lapsed reservations and stale requests every ``expiry_interval_s`` seconds.
+
+    The work runs in a thread (it is blocking database work); a failure is logged and the
+    next round tries again, so a database restart does not stop expiry for good.
+    """
+    from zones.services.expiry import expire_due
+
+    def sweep() -> None:
+        with app.state.write_sessions() as session:
+            session.info["actor"] = "system:expiry"
+            done = expire_due(session=session, settings=settings)
+        if done.reservations or done.requests:
+            log.info("expiry: %d reservations closed, %d requests expired",
+                     done.reservations, done.requests)
+
+    while True:
+        await asyncio.sleep(settings.expiry_interval_s)
+        try:
+            await asyncio.to_thread(sweep)
+        except Exception:
+            log.exception("expiry sweep failed; retrying next round")
 
 
 def _mount_assets(app: FastAPI, settings: Settings) -> None:

@@ -392,5 +392,23 @@ def levies_issue(year: Annotated[int, typer.Option("--year", help="Jalali year")
     typer.echo(f"levies issue: {len(issued)} issued, {len(skipped)} skipped")
 
 
+requests_app = typer.Typer(help="Allocation requests (docs/allocation.md).", no_args_is_help=True)
+app.add_typer(requests_app, name="requests")
+
+
+@requests_app.command("expire")
+def requests_expire() -> None:
+    """Close lapsed reservations and expire requests left undecided past the review window."""
+    from zones.db import session_factory
+    from zones.services.expiry import expire_due
+
+    settings = Settings()
+    with session_factory(_engine(settings), write=True)() as session:
+        session.info["actor"] = "system:expiry"
+        done = expire_due(session=session, settings=settings)
+    typer.echo(f"requests expire: {done.reservations} reservations closed, "
+               f"{done.requests} requests expired")
+
+
 if __name__ == "__main__":
     app()

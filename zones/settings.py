@@ -69,6 +69,11 @@ class Settings(BaseSettings):
         "env_group": 10, "area_fit": 10, "track_record": 10, "local_inputs": 5},
         description="Review criteria and their maximum points (JSON object)")
     decision_retries: int = Field(5, ge=1, description="Attempts on serialization failures")
+    request_review_days: float = Field(
+        90, gt=0, description="A request submitted or under review this long expires")
+    expiry_interval_s: float = Field(
+        300, ge=0, description="Seconds between the service's expiry sweeps (0: none; "
+                               "then run `zones requests expire` from cron)")
     # Units, revival and levies (issue 7; docs/units.md).
     unit_import_max_bytes: int = Field(10 * 1024**2, ge=1, description="Largest unit sheet")
     unit_import_max_rows: int = Field(20000, ge=1, description="Rows per imported sheet")

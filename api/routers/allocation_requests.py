@@ -417,6 +417,20 @@ def reserve_plot(request_id: RequestId, body: Reserve, session: WriteSessionDep,
     return _public(session, request)
 
 
+@router.post("/requests/{request_id}/release", response_model=RequestPublic,
+             summary="Free the reserved plot and send the request back to review (staff)")
+def release_reservation(request_id: RequestId, body: Reason, session: WriteSessionDep,
+                        user: CurrentUser, settings: SettingsDep) -> RequestPublic:
+    require_role(user, *STAFF_ROLES)
+    request = _load(session, user, request_id)
+    session.info.update(actor_id=user.id, reason=body.reason or "reservation released")
+    decisions.release(session=session, request_id=request.id, actor=user.username,
+                      reason=normalize(body.reason) if body.reason else None,
+                      settings=settings)
+    session.refresh(request)
+    return _public(session, request)
+
+
 @router.post("/requests/{request_id}/approve", response_model=RequestPublic,
              summary="Allocate the reserved (or named) plot: working group only")
 def approve_request(request_id: RequestId, body: Approve, session: WriteSessionDep,
