@@ -42,6 +42,7 @@ from api.routers import (
 from zones import __version__
 from zones.db import create_engine, session_factory, upgrade
 from zones.settings import Settings
+from zones.uploads.reading import start_reader_server
 
 log = logging.getLogger("zones.api")
 
@@ -59,6 +60,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.sessions = session_factory(engine)
         app.state.write_sessions = session_factory(engine, write=True)
         log.info("zones %s on %s", __version__, settings.backend)
+        # The upload readers' fork server, ready before the first upload needs it.
+        await asyncio.to_thread(start_reader_server)
         sweeper = (asyncio.create_task(_expiry_loop(app, settings))
                    if settings.expiry_interval_s > 0 else None)
         yield

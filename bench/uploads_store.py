@@ -23,24 +23,25 @@ import subprocess
 import tempfile
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import shapely
-import sqlalchemy as sa
-from geoalchemy2.shape import from_shape
+if TYPE_CHECKING:
+    from zones.settings import Settings
 
-from bench.common import fresh_postgis
-from bench.uploads_validate import _floor, _lonlat, build_upload, write_upload
-from zones.db import create_engine, session_factory, upgrade
-from zones.model import District, DistrictKind, DistrictStatus, Zone
-from zones.services.revisions import create_revision
-from zones.settings import Settings
-from zones.uploads.contract import LayerRole, ReadOptions
-
+# Imports happen inside the functions: every upload's reader child re-imports this main
+# module, and the service's own main modules (uvicorn, `zones`) import little at the top.
 DB = "zones_bench_store"
 
 
 def _district(settings: Settings, plan: dict) -> None:
     """A zone and district S1 around the generated plan."""
+    import shapely
+    from geoalchemy2.shape import from_shape
+
+    from bench.uploads_validate import _lonlat
+    from zones.db import create_engine, session_factory, upgrade
+    from zones.model import District, DistrictKind, DistrictStatus, Zone
+
     everything = shapely.box(*shapely.total_bounds(plan["geoms"]))
     engine = create_engine(settings)
     upgrade(engine)
@@ -60,6 +61,8 @@ def _district(settings: Settings, plan: dict) -> None:
 
 
 def _ogr2ogr(path: Path, settings: Settings) -> float:
+    import sqlalchemy as sa
+
     url = sa.make_url(settings.database_url)
     target = f"PG:host={url.host} port={url.port or 5432} user={url.username} dbname={url.database}"
     started = time.perf_counter()
@@ -72,6 +75,15 @@ def _ogr2ogr(path: Path, settings: Settings) -> float:
 
 
 def run(n: int, workdir: Path) -> dict[str, float]:
+    import sqlalchemy as sa
+
+    from bench.common import fresh_postgis
+    from bench.uploads_validate import _floor, build_upload, write_upload
+    from zones.db import create_engine, session_factory
+    from zones.services.revisions import create_revision
+    from zones.uploads.contract import LayerRole, ReadOptions
+    from zones.uploads.reading import start_reader_server
+
     plan = build_upload(n, 0)
     path = workdir / f"upload_{n}.gpkg"
     write_upload(plan, path)
@@ -79,6 +91,7 @@ def run(n: int, workdir: Path) -> dict[str, float]:
     _district(settings, plan)
     floor_read = _floor(path)["seconds"]
     floor_load = _ogr2ogr(path, settings)
+    start_reader_server()  # as the service does at start-up
     engine = create_engine(settings)
     options = ReadOptions(layers={"plots": LayerRole.PLOTS, "roads": LayerRole.ROADS})
     with session_factory(engine, write=True)() as session:

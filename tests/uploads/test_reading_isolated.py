@@ -56,6 +56,14 @@ def test_memory_hog_refused_and_service_survives(tmp_path: Path) -> None:
 
 
 def test_slow_read_times_out(tmp_path: Path) -> None:
+    # 30k plots take far longer than 20 ms to parse, even in a warm reader.
+    features = [{"type": "Feature", "properties": {"code": str(i)}, "geometry": {
+        "type": "Polygon", "coordinates": [[[49.5 + i * 1e-5, 37.45], [49.5 + i * 1e-5, 37.46],
+                                            [49.50001 + i * 1e-5, 37.46],
+                                            [49.5 + i * 1e-5, 37.45]]]}}
+                for i in range(30_000)]
+    path = geojson_file(tmp_path, text=json.dumps({"type": "FeatureCollection",
+                                                   "features": features}), name="slow.geojson")
     with pytest.raises(ReadTimeout) as refused:
-        _isolated(geojson_file(tmp_path), timeout_s=0.05)
+        _isolated(path, timeout_s=0.02)
     assert refused.value.code == "read_timeout"

@@ -14,6 +14,7 @@ from zones.errors import InvalidInput
 from zones.model import PlanFeature, PlanRevision, RevisionStatus
 from zones.services.revisions import create_draft_revision, create_revision, file_sha256
 from zones.settings import Settings
+from zones.text import normalize
 from zones.uploads.contract import LayerRole, ReadOptions
 
 
@@ -140,3 +141,28 @@ def test_cli_validate_passes_a_clean_plan(session, store, tmp_path, monkeypatch)
                    "--district", "D1", "--format", "gpkg", "--output", str(out))
     assert checked.exit_code == 0, checked.output
     assert session.scalar(sa.select(sa.func.count()).select_from(PlanRevision)) == 0
+
+
+def test_bulk_load_keeps_awkward_text_and_shapes_exactly(session, store, tmp_path) -> None:
+    """The bulk load (COPY on PostGIS, one prepared INSERT on SpatiaLite) stores text as
+    normalised — COPY's own escapes (backslash, tab, newline) never leak in — and every
+    vertex."""
+    world = plan_world(session)
+    names = {"3-01": "کارخانه\tالف\\ب", "3-02": "سطر\nدوم", "3-03": "علي‌آباد"}
+    path = tmp_path / "plan.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "geometry": shapely.geometry.mapping(BASE[code]),
+         "properties": {"code": code, "land_use": "industrial", "name_fa": name}}
+        for code, name in names.items()]}), encoding="utf-8")
+    revision = create_revision(session, district_code="D1", path=path, filename="plan.geojson",
+                               options=ReadOptions(), user=world["users"]["cons"],
+                               settings=store)
+    rows = session.execute(sa.select(PlanFeature.code, PlanFeature.name_fa,
+                                     sa.func.ST_AsBinary(PlanFeature.geom))
+                           .where(PlanFeature.revision_id == revision.id)
+                           .order_by(PlanFeature.code)).all()
+    assert [r.code for r in rows] == list(names)
+    assert [r.name_fa for r in rows] == [normalize(n) for n in names.values()]
+    assert "\\" in rows[0].name_fa and "ی" in rows[2].name_fa  # Arabic yeh → Persian
+    for row in rows:
+        assert shapely.from_wkb(bytes(row[2])).equals_exact(BASE[row.code], tolerance=1e-12)

@@ -18,13 +18,14 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import shapely
 import sqlalchemy as sa
 from geoalchemy2.shape import from_shape, to_shape
 from sqlalchemy.orm import Session
 
 from zones import errors
-from zones.db.backend import translated_errors
+from zones.db.backend import append_rows, translated_errors
 from zones.model import (
     CustomsSite,
     District,
@@ -50,7 +51,7 @@ from zones.services.plots import create_plot
 from zones.settings import Settings
 from zones.spatial.measurement import metric_area
 from zones.text import fold, normalize
-from zones.uploads.contract import PLOT_FIELDS, LayerRole, ReadOptions, Report, Severity
+from zones.uploads.contract import LayerRole, ReadOptions, Report, Severity
 
 Progress = Callable[[int, str], None]
 
@@ -281,37 +282,61 @@ def _text(value: Any, limit: int) -> str | None:
     return text[:limit] if text else None
 
 
+def _texts(column: np.ndarray | None, n: int, limit: int) -> list[str | None]:
+    """:func:`_text` over a column, each distinct value normalised once (land uses,
+    networks and groups repeat thousands of times)."""
+    if column is None:
+        return [None] * n
+    seen: dict[Any, str | None] = {}
+    out = []
+    for value in column:
+        try:
+            out.append(seen[value])
+        except KeyError:
+            out.append(seen.setdefault(value, _text(value, limit)))
+        except TypeError:  # unhashable: normalise it anyway
+            out.append(_text(value, limit))
+    return out
+
+
+_TEXT_FIELDS = {"land_use": 32, "name_fa": 200, "name_en": 200, "env_group": 8, "network": 32}
+
+
 def _store_features(session: Session, revision: PlanRevision,
                     layers: dict[LayerRole, gpd.GeoDataFrame], metric_srid: int) -> None:
-    """Bulk-insert the revision's features; polygons get their metric area."""
-    rows: list[dict[str, Any]] = []
+    """Append the revision's features (polygons with their metric area) in one bulk load."""
+    values: dict[str, list[Any]] = {c: [] for c in (
+        "revision_id", "role", "code", "code_key", *_TEXT_FIELDS, "geom", "area_m2",
+        "source_index")}
     for role, frame in layers.items():
-        if not len(frame):
-            continue
         geoms = frame.geometry.to_numpy()
-        polygonal = [g is not None and g.geom_type in ("Polygon", "MultiPolygon") for g in geoms]
-        areas = metric_area(list(geoms), metric_srid)
-        columns = {f: frame[f].to_numpy(dtype=object) if f in frame.columns else None
-                   for f in (*PLOT_FIELDS, "source_index")}
-        for k, geom in enumerate(geoms):
-            if geom is None or geom.is_empty:
-                continue  # reported by validation; nothing to publish
-            value = {f: (None if col is None else col[k]) for f, col in columns.items()}
-            code = _text(value["code"], 64)
-            rows.append({
-                "revision_id": revision.id, "role": role, "code": code,
-                "code_key": fold(code) if code else None,
-                "land_use": _text(value["land_use"], 32),
-                "name_fa": _text(value["name_fa"], 200), "name_en": _text(value["name_en"], 200),
-                "env_group": _text(value["env_group"], 8),
-                "network": _text(value["network"], 32),
-                "geom": from_shape(shapely.force_2d(geom), srid=4326),
-                "area_m2": float(areas[k]) if polygonal[k] else None,
-                "source_index": None if value["source_index"] is None
-                else int(value["source_index"]),
-            })
-    if rows:
-        session.execute(sa.insert(PlanFeature), rows)
+        keep = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))  # reported by validation
+        if not keep.any():
+            continue
+        rows = frame[keep]
+        geoms = shapely.force_2d(geoms[keep])
+        n = len(geoms)
+        polygonal = np.isin(shapely.get_type_id(geoms), (3, 6))
+        areas = metric_area(geoms, metric_srid)
+
+        def column(field: str, rows: gpd.GeoDataFrame = rows) -> np.ndarray | None:
+            return rows[field].to_numpy(dtype=object) if field in rows.columns else None
+
+        codes = _texts(column("code"), n, 64)
+        values["revision_id"] += [revision.id] * n
+        values["role"] += [role.value] * n
+        values["code"] += codes
+        values["code_key"] += [fold(c) if c else None for c in codes]
+        for field, limit in _TEXT_FIELDS.items():
+            values[field] += _texts(column(field), n, limit)
+        values["geom"] += list(geoms)
+        values["area_m2"] += [float(a) if p else None for a, p in zip(areas, polygonal,
+                                                                       strict=True)]
+        source = column("source_index")
+        values["source_index"] += ([None] * n if source is None else
+                                   [None if v is None else int(v) for v in source])
+    if values["geom"]:
+        append_rows(session, PlanFeature.__table__, values, geometry="geom")
 
 
 def submit(session: Session, revision: PlanRevision, *, user: User) -> PlanRevision:
