@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING
 
 import geopandas as gpd
@@ -17,6 +17,7 @@ REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
     "plots": ("district_code", "code", "land_use", "status", "area_m2"),
     "infrastructure": ("network", "kind", "name_fa", "name_en", "status"),
     "customs_sites": ("code", "name_fa", "name_en", "status"),
+    "units": ("ref", "name_fa", "name_en", "status"),
     "protected_areas": ("kind", "name_fa", "name_en", "buffer_m"),
 }
 """Columns each non-empty layer must have; other columns are allowed and ignored."""
@@ -49,17 +50,22 @@ class ZoneLayers:
     infrastructure: gpd.GeoDataFrame
     customs_sites: gpd.GeoDataFrame
     protected_areas: gpd.GeoDataFrame
+    # Production units at a point on their plot; ``investor`` (a name) only in rows the
+    # viewer may see it, ``page`` when the viewer may open the unit's page.
+    units: gpd.GeoDataFrame = field(default_factory=lambda: empty_layer("units"))
 
     def __post_init__(self) -> None:
-        for field in fields(self):
-            _check_layer(field.name, getattr(self, field.name))
+        for layer in fields(self):
+            _check_layer(layer.name, getattr(self, layer.name))
 
     @classmethod
-    def from_session(cls, session: Session, *, plots: bool = True) -> ZoneLayers:
+    def from_session(cls, session: Session, *, plots: bool = True, units: bool = True
+                     ) -> ZoneLayers:
         """The current state of the database, one query per layer.
 
         ``plots=False`` leaves the plots layer empty, for maps that draw plots from
-        vector tiles (a 100,000-plot zone is not read for every page view).
+        vector tiles (a 100,000-plot zone is not read for every page view);
+        ``units=False`` likewise the production units.
         """
         from zones import frames
 
@@ -71,6 +77,7 @@ class ZoneLayers:
             infrastructure=frames.infrastructure_frame(session),
             customs_sites=frames.customs_frame(session),
             protected_areas=frames.protected_frame(session),
+            units=frames.unit_site_frame(session) if units else empty_layer("units"),
         )
 
     @classmethod

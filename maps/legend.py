@@ -12,7 +12,7 @@ from folium.template import Template
 from markupsafe import Markup
 
 from maps.messages import direction, label, t
-from maps.styles import BUFFER_STYLE, INFRA_DASH, PLOT_STATUS_COLOURS
+from maps.styles import BUFFER_STYLE, INFRA_DASH, PLOT_STATUS_COLOURS, UNIT_STATUS_COLOURS
 
 
 class Legend(MacroElement):
@@ -61,9 +61,15 @@ def legend_html(lang: str) -> Markup:
         _line_item(label("status", status, lang), dash) for status, dash in INFRA_DASH.items()
     )
     buffer = _line_item(t("legend.buffer", lang), BUFFER_STYLE["dashArray"], colour="#238b45")
+    units = Markup("").join(
+        Markup('<li><span class="zones-swatch zones-dot" style="background:{}"></span>{}</li>'
+               ).format(colour, label("status", status, lang))
+        for status, colour in UNIT_STATUS_COLOURS.items()
+    )
     return Markup(
         '<div dir="{dir}"><h2>{plots}</h2><ul>{statuses}</ul>'
-        "<h2>{infra}</h2><ul>{lines}{buffer}</ul></div>"
+        "<h2>{infra}</h2><ul>{lines}{buffer}</ul>"
+        "<h2>{units_title}</h2><ul>{units}</ul></div>"
     ).format(
         dir=direction(lang),
         plots=t("legend.plots", lang),
@@ -71,6 +77,8 @@ def legend_html(lang: str) -> Markup:
         infra=t("legend.infrastructure", lang),
         lines=lines,
         buffer=buffer,
+        units_title=t("legend.units", lang),
+        units=units,
     )
 
 

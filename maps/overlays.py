@@ -32,6 +32,7 @@ from maps.styles import (
     infrastructure_style,
     plot_style,
     protected_style,
+    unit_style,
 )
 
 TextFn = Callable[[popups.Row, str], tuple[Markup, Markup]]
@@ -195,6 +196,17 @@ def add_customs_sites(m: folium.Map, layers: ZoneLayers, lang: str) -> None:
             lang,
             marker=folium.Marker(icon=icon),
         ).add_to(group)
+    group.add_to(m)
+
+
+def add_units(m: folium.Map, layers: ZoneLayers, lang: str) -> None:
+    """Production units as round markers on their plot, coloured by status (dormant red)."""
+    frame = layers.drawable("units")
+    if frame.empty:
+        return
+    group = _group(t("layer.units", lang))
+    geojson(frame, popups.unit_text, lambda row: unit_style(row.get("status")), lang,
+            marker=folium.CircleMarker(radius=5, class_name="zones-unit")).add_to(group)
     group.add_to(m)
 
 

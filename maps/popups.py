@@ -17,6 +17,7 @@ import datetime as dt
 import math
 from collections.abc import Iterable, Mapping
 from typing import Any
+from urllib.parse import quote
 
 import pandas as pd
 from markupsafe import Markup, escape
@@ -114,16 +115,27 @@ def tooltip(lang: str, *parts: object) -> Markup:
     )
 
 
-def popup(lang: str, title: object, rows: Iterable[tuple[str, object]]) -> Markup:
-    """A title and a table of ``(message key, value)`` rows; empty values are left out."""
+def popup(lang: str, title: object, rows: Iterable[tuple[str, object]],
+          link: str | None = None) -> Markup:
+    """A title and a table of ``(message key, value)`` rows; empty values are left out.
+    ``link``: a relative URL of the thing's own page, shown as "details"."""
     body = Markup("").join(
         Markup("<tr><th>{}</th><td>{}</td></tr>").format(t(key, lang), value)
         for key, value in rows
         if not is_blank(value)
     )
-    return Markup('<div class="zones-popup" dir="{}"><h3>{}</h3><table>{}</table></div>').format(
-        direction(lang), title, body
-    )
+    more = (Markup('<p class="zones-more"><a href="{}">{}</a></p>').format(
+        link, t("popup.details", lang)) if link else Markup(""))
+    return Markup('<div class="zones-popup" dir="{}"><h3>{}</h3><table>{}</table>{}</div>'
+                  ).format(direction(lang), title, body, more)
+
+
+def page_link(lang: str, *parts: object) -> str | None:
+    """Relative URL ``a/b/page?lang=..`` of an object's page (the map sits at the root),
+    each part percent-encoded; ``None`` when a part is missing."""
+    if any(is_blank(part) for part in parts):
+        return None
+    return "/".join(quote(str(part), safe="") for part in parts) + f"/page?lang={lang}"
 
 
 def plot_text(row: Row, lang: str) -> tuple[Markup, Markup]:
@@ -141,8 +153,27 @@ def plot_text(row: Row, lang: str) -> tuple[Markup, Markup]:
             ("field.land_use", land_use),
             ("field.area", area),
         ],
+        page_link(lang, "plots", row.get("district_code"), row.get("code")),
     )
     return tip, pop
+
+
+def unit_text(row: Row, lang: str) -> tuple[Markup, Markup]:
+    """Tooltip (name · status) and popup of a production unit. The investor appears only
+    when the row carries it (the page filled it in for viewers allowed to see it), and the
+    link to the unit's page only for those who may open it."""
+    name = name_of(row, lang) or str(row.get("ref") or "")
+    status = label("status", row.get("status"), lang)
+    rows = [
+        ("field.ref", code(row.get("ref"))),
+        ("field.status", status),
+        ("field.isic", code(row.get("isic4"))),
+        ("field.plot", code(f"{row.get('district_code')} / {row.get('plot_code')}")
+         if not is_blank(row.get("plot_code")) else None),
+        ("field.investor", row.get("investor")),
+    ]
+    link = page_link(lang, "units", row.get("ref")) if row.get("page") is True else None
+    return tooltip(lang, name, status), popup(lang, name, rows, link)
 
 
 def zone_text(row: Row, lang: str) -> tuple[Markup, Markup]:

@@ -27,6 +27,18 @@ not yet producing, green for operating, red for idle plots (the ones the revival
 programme chases), grey for revoked contracts.
 """
 
+UNIT_STATUS_COLOURS: dict[str, str] = {
+    "applied": "#c6dbef",
+    "allocated": "#fdae6b",
+    "under_construction": "#fee08b",
+    "operating": "#1a9850",
+    "partially_active": "#a6d96a",
+    "dormant": "#d73027",
+    "terminated": "#525252",
+}
+"""Marker colour of a production unit by status: the plot colours where the meanings meet
+(green producing, red dormant), so the two layers read alike."""
+
 UNKNOWN_COLOUR = "#bdbdbd"
 """Plots with a status this map does not know: visible, but clearly not a legend colour."""
 
@@ -96,6 +108,11 @@ CUSTOMS_MARKER_COLOURS: dict[str, str] = {
     "rejected": "gray",
 }
 """awesome-markers colour names (a fixed palette of sprite images) by customs-site status."""
+
+
+def unit_style(status: object) -> Style:
+    colour = UNIT_STATUS_COLOURS.get(str(status), UNKNOWN_COLOUR)
+    return {"color": "#252525", "weight": 1, "fillColor": colour, "fillOpacity": 0.95}
 
 
 def plot_style(status: object) -> Style:

@@ -74,6 +74,7 @@ def build_zone_map(
         add_tiled_plots if plot_tiles else overlays.add_plots,
         overlays.add_infrastructure,
         overlays.add_customs_sites,
+        overlays.add_units,
     ):
         add(m, layers, lang)
     add_controls(m, lang=lang)

@@ -166,6 +166,14 @@ def unit_site_select(*, where: Any = None, limit: int | None = None, offset: int
     return _scoped(stmt, where=where, limit=limit, offset=offset)
 
 
+def unit_site_frame(session: Session) -> gpd.GeoDataFrame:
+    """Production units at a point on their plot (public fields, see
+    :func:`unit_site_select`), with ``investor_id`` for callers that decide who may see more."""
+    u = ProductionUnit
+    stmt = unit_site_select().add_columns(u.investor_id)
+    return _enum_values(frame(session, stmt))
+
+
 def protected_select(*, where: Any = None, limit: int | None = None, offset: int = 0
                      ) -> sa.Select[Any]:
     """Protected areas (wetland, buffers) in id order; WKB last."""

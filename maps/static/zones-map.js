@@ -58,8 +58,12 @@
     var body = rows.filter(function (row) { return row[1] !== ""; }).map(function (row) {
       return "<tr><th>" + escapeHtml(cfg.messages[row[0]]) + "</th><td>" + row[1] + "</td></tr>";
     }).join("");
+    var more = blank(p.district_code) || blank(p.code) ? "" :
+      '<p class="zones-more"><a href="' + escapeHtml(cfg.apiRoot + "/plots/" +
+      encodeURIComponent(p.district_code) + "/" + encodeURIComponent(p.code) +
+      "/page?lang=" + cfg.lang) + '">' + escapeHtml(cfg.messages["popup.details"]) + "</a></p>";
     return '<div class="zones-popup" dir="' + cfg.dir + '"><h3>' + code(p.code) +
-      "</h3><table>" + body + "</table></div>";
+      "</h3><table>" + body + "</table>" + more + "</div>";
   }
 
   /* Opaque here, translucent as a whole (the layer's opacity): Leaflet keeps tiles of the

@@ -19,9 +19,12 @@ def test_demo_zone_map_renders_with_no_outside_requests(open_page, live_url, bac
     assert seen.problems == []
     page = seen.page
     assert page.locator("html").get_attribute("dir") == "rtl"
-    page.wait_for_function("document.querySelectorAll('path.leaflet-interactive').length > 200")
-    # The demo has ~220 plots plus districts and networks: all drawn as SVG paths.
-    assert page.locator("path.leaflet-interactive").count() > 200
+    plots = "path.leaflet-interactive:not(.zones-unit)"
+    page.wait_for_function(f"document.querySelectorAll('{plots}').length > 200")
+    # The demo has ~220 plots plus districts and networks: all drawn as SVG paths; its
+    # operating and dormant production units as round markers of their own class.
+    assert page.locator(plots).count() > 200
+    assert page.locator("path.zones-unit").count() > 100
     page.screenshot(path=str(tmp_path / f"zone-inline-fa-{backend}.png"))
 
 

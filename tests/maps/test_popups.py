@@ -5,7 +5,16 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from maps.popups import code, format_number, is_blank, name_of, plot_text, popup, tooltip
+from maps.popups import (
+    code,
+    format_number,
+    is_blank,
+    name_of,
+    plot_text,
+    popup,
+    tooltip,
+    unit_text,
+)
 
 
 @pytest.mark.parametrize(
@@ -62,3 +71,21 @@ def test_plot_text_with_missing_values() -> None:
 
     assert "<bdi>P1</bdi>" in tip
     assert pop.count("<tr>") == 0
+
+
+def test_plot_popup_links_its_page_with_the_code_encoded() -> None:
+    _, pop = plot_text({"district_code": "D3", "code": "ک/۱۲", "status": "serviced"}, "fa")
+    assert 'href="plots/D3/%DA%A9%2F%DB%B1%DB%B2/page?lang=fa"' in str(pop)
+    _, no_code = plot_text({"district_code": "D3", "code": None}, "en")
+    assert "href" not in str(no_code)
+
+
+def test_unit_popup_shows_the_investor_and_page_only_when_allowed() -> None:
+    row = {"ref": "U-7", "name_fa": "<b>نساجی</b>", "name_en": None, "status": "dormant",
+           "isic4": "1311", "district_code": "D2", "plot_code": "41"}
+    tip, public = unit_text(row, "fa")
+    assert "<b>" not in str(tip) + str(public) and "&lt;b&gt;" in str(public)
+    assert "سرمایه‌گذار" not in str(public) and "href" not in str(public)
+    assert "راکد" in str(tip)
+    _, allowed = unit_text({**row, "investor": "شرکت الف", "page": True}, "fa")
+    assert "شرکت الف" in str(allowed) and 'href="units/U-7/page?lang=fa"' in str(allowed)

@@ -26,6 +26,15 @@ def investor_filter(user: User, column: Any) -> Any:
                            role=user.role.value)
 
 
+def may_see_investor(user: User | None, investor_id: int | None) -> bool:
+    """The same rule as :func:`investor_filter`, for one record already in hand."""
+    if user is None or investor_id is None:
+        return False
+    if user.role in STAFF_ROLES:
+        return True
+    return user.role is Role.INVESTOR and user.investor_id == investor_id
+
+
 def visible_investors(user: User) -> Any:
     return investor_filter(user, Investor.id)
 
