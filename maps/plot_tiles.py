@@ -60,7 +60,8 @@ def client_config(lang: str, *, api_root: str = "", layers: ZoneLayers | None = 
         "lang": lang,
         "dir": direction(lang),
         "apiRoot": api_root.rstrip("/"),
-        "messages": {key: text[lang] for key, text in MESSAGES.items()},
+        "messages": {key: text[lang] for key, text in MESSAGES.items()
+                     if key.startswith(_SCRIPT_MESSAGES)},
         "colours": PLOT_STATUS_COLOURS,
         "unknownColour": UNKNOWN_COLOUR,
         "minZoom": MIN_ZOOM,
@@ -70,6 +71,10 @@ def client_config(lang: str, *, api_root: str = "", layers: ZoneLayers | None = 
         "position": "topleft" if rtl else "topright",
         "districts": districts,
     }
+
+
+# The catalogue entries the map script shows (popups, labels, search), not every page's.
+_SCRIPT_MESSAGES = ("status.", "land_use.", "field.", "search.", "unit.m2", "popup.details")
 
 
 class PlotTiles(VectorGridProtobuf):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 import sqlalchemy as sa
 
 from zones.model import (
@@ -144,3 +145,226 @@ def test_investor_sees_only_own_flagged_facilities(world, as_user) -> None:
     assert [f for f in everyone if f["unit"] in world["units"][world["own"]]] == mine
     assert len(everyone) > len(mine)
     as_user("cons")("GET", "/facilities/flagged", 403)
+
+
+# --- dashboard charts: each figure equals direct SQL over the same data -------------------
+
+# A unit that goes dormant, comes back and goes dormant again (the over-time series must
+# count it only in the months it was dormant).
+AGAIN = [(UnitStatus.DORMANT, dt.date(2025, 6, 10)), (UnitStatus.OPERATING, dt.date(2025, 10, 5)),
+         (UnitStatus.DORMANT, dt.date(2026, 2, 20))]
+DECISION_DAYS = {"approved": [3.0, 20.0], "rejected": [10.5]}  # median 10.5
+
+
+def _was_dormant_again(day: dt.date) -> bool:
+    (_, gone), (_, back), (_, again) = AGAIN
+    return gone <= day < back or day >= again
+
+
+def seed_dashboard(session, now: dt.datetime | None = None) -> dict[str, object]:
+    """Revival plans with obstacles, a dormant-revived-dormant unit and a request of every
+    status (one reserved with a lapsed reservation); commits. Returns what it made."""
+    from zones.model import (
+        AllocationRequest,
+        EnvGroup,
+        Investor,
+        Plot,
+        RequestPurpose,
+        RequestStatus,
+        RequestStatusChange,
+        Reservation,
+        ReservationStatus,
+    )
+    from zones.model.programmes import ObstacleStatus
+    from zones.services import requests
+
+    now = now or dt.datetime.now(dt.UTC)
+    units = _dormant(session, 4)
+    again = session.scalars(sa.select(ProductionUnit).where(
+        ProductionUnit.status == UnitStatus.OPERATING).order_by(ProductionUnit.ref.desc())
+        .limit(1)).one()
+    for to, day in AGAIN:
+        change_status(session=session, unit=again, to=to, effective_on=day, reason="آزمون",
+                      changed_by_id=None)
+    plans = {}
+    for unit, kinds in zip([*units, again], [["bank_finance", "mismanagement"],
+                                             ["bank_finance"], ["energy"],
+                                             ["outdated_technology"],
+                                             ["bureaucracy_permits"]], strict=True):
+        plan = revival.create_plan(session=session, unit=unit, starts_on=None, ends_on=None,
+                                   cooperative=True, cooperation_note=None)
+        for kind in kinds:
+            obstacle = revival.add_obstacle(session=session, plan=plan, kind_code=kind,
+                                            description=None)
+        plans[unit.ref] = (plan, obstacle)
+    plans[units[2].ref][1].status = ObstacleStatus.RESOLVED  # energy: solved, not counted
+    change_status(session=session, unit=units[3], to=UnitStatus.OPERATING,  # plan closes
+                  effective_on=dt.date(2026, 7, 15), reason="احیا", changed_by_id=None)
+
+    investor = session.scalars(sa.select(Investor).order_by(Investor.ref)).first()
+    plot_ids = session.scalars(sa.select(Plot.id).where(Plot.valid_to.is_(None))
+                               .order_by(Plot.id).limit(2)).all()
+    S = RequestStatus
+    paths = {"r-submitted": [], "r-review": [S.UNDER_REVIEW],
+             "r-reserved": [S.UNDER_REVIEW, S.RESERVED], "r-lapsed": [S.UNDER_REVIEW, S.RESERVED],
+             "r-approved-1": [S.UNDER_REVIEW, S.APPROVED], "r-approved-2": [S.UNDER_REVIEW,
+                                                                            S.APPROVED],
+             "r-rejected": [S.REJECTED], "r-withdrawn": [S.WITHDRAWN], "r-expired": [S.EXPIRED]}
+    made: dict[str, AllocationRequest] = {}
+    for key, path in paths.items():
+        request, _ = requests.submit(
+            session=session, investor=investor, idempotency_key=key, actor="test",
+            open_max=100, data=requests.RequestInput(
+                purpose=RequestPurpose.NEW_UNIT, isic4="2511", env_group=EnvGroup.B,
+                area_min_m2=1000, area_max_m2=2000))
+        for to in path:
+            requests.transition(session=session, request=request, to=to, actor="test")
+        made[key] = request
+    session.flush()
+    for key, plot_id, expires in (("r-reserved", plot_ids[0], now + dt.timedelta(days=7)),
+                                  ("r-lapsed", plot_ids[1], now - dt.timedelta(days=1))):
+        session.add(Reservation(plot_id=plot_id, request_id=made[key].id,
+                                status=ReservationStatus.LIVE, expires_at=expires))
+    start = now - dt.timedelta(days=60)
+    decided = [("r-approved-1", S.APPROVED, DECISION_DAYS["approved"][0]),
+               ("r-approved-2", S.APPROVED, DECISION_DAYS["approved"][1]),
+               ("r-rejected", S.REJECTED, DECISION_DAYS["rejected"][0])]
+    for key, to, days in decided:
+        c = RequestStatusChange
+        session.execute(sa.update(c).where(c.request_id == made[key].id,
+                                           c.to_status == S.SUBMITTED).values(at=start))
+        session.execute(sa.update(c).where(c.request_id == made[key].id, c.to_status == to)
+                        .values(at=start + dt.timedelta(days=days)))
+    session.commit()
+    return {"again": again.ref, "units": [u.ref for u in units]}
+
+
+OBSTACLE_UNITS = sa.text("""
+SELECT k.code, count(DISTINCT u.id) FROM obstacle o
+JOIN obstacle_kind k ON k.id = o.kind_id
+JOIN revival_plan p ON p.id = o.plan_id
+JOIN production_unit u ON u.id = p.unit_id
+WHERE o.status = 'open' AND p.status <> 'closed' AND u.status = 'dormant'
+GROUP BY k.code
+""")
+WITHOUT_PLAN = sa.text("""
+SELECT count(*) FROM production_unit u WHERE u.status = 'dormant' AND NOT EXISTS
+  (SELECT 1 FROM revival_plan p WHERE p.unit_id = u.id AND p.status <> 'closed')
+""")
+SHOWN_STATUS = sa.text("""
+SELECT CASE WHEN r.status = 'reserved' AND NOT EXISTS (
+         SELECT 1 FROM reservation s WHERE s.request_id = r.id AND s.status = 'live'
+         AND s.expires_at > :now) THEN 'expired' ELSE r.status END AS shown, count(*)
+FROM allocation_request r GROUP BY 1
+""")
+FIRST_AT = sa.text("""
+SELECT request_id, min(at) FROM request_status_change WHERE to_status IN :to
+GROUP BY request_id
+""").bindparams(sa.bindparam("to", expanding=True))
+READINESS = sa.text("""
+SELECT a.network, a.status, count(*),
+       sum(CASE WHEN GeometryType(a.geom) LIKE '%LINESTRING%'
+           THEN ST_Length(ST_Transform(a.geom, :srid)) ELSE 0 END)
+FROM infrastructure_asset a JOIN district d ON d.id = a.district_id
+WHERE d.code = :district GROUP BY a.network, a.status
+""")
+
+
+def direct_dormant_on(session, days: list[dt.date]) -> dict[dt.date, int]:
+    return {d: session.execute(DORMANT_ON, {"day": d}).scalar() for d in days}
+
+
+def direct_obstacles(session) -> tuple[dict[str, int], int]:
+    return dict(session.execute(OBSTACLE_UNITS).all()), session.execute(WITHOUT_PLAN).scalar()
+
+
+def direct_pipeline(session, now: dt.datetime) -> tuple[dict[str, int], float | None]:
+    import statistics as stdlib_statistics
+
+    naive = now.astimezone(dt.UTC).replace(tzinfo=None)
+    counts = dict(session.execute(SHOWN_STATUS, {"now": naive}).all())
+
+    def at(value) -> dt.datetime:
+        return value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(value)
+
+    submitted = {r: at(a) for r, a in session.execute(FIRST_AT, {"to": ["submitted"]})}
+    days = [(at(a) - submitted[r]).total_seconds() / 86_400
+            for r, a in session.execute(FIRST_AT, {"to": ["approved", "rejected"]})]
+    return counts, (stdlib_statistics.median(days) if days else None)
+
+
+def direct_readiness(session, district: str) -> dict[tuple[str, str], tuple[int, float]]:
+    from zones.model import Zone
+
+    srid = session.scalar(sa.select(Zone.metric_srid).limit(1))
+    return {(n, s): (c, float(m or 0)) for n, s, c, m in
+            session.execute(READINESS, {"srid": srid, "district": district})}
+
+
+def test_dormancy_over_time_counts_a_unit_dormant_revived_and_dormant_again(
+        demo_session) -> None:
+    from zones.services.statistics import dormancy
+
+    days = revival.month_ends(TODAY, 24)
+    before = direct_dormant_on(demo_session, days)
+    made = seed_dashboard(demo_session)
+    found = dormancy(demo_session, today=TODAY)
+    series = {p.day: p.dormant for p in found.over_time}
+    assert list(series) == days and len(days) == 24 and days[0] == dt.date(2024, 12, 31)
+    assert series == direct_dormant_on(demo_session, days)
+    revived_on = dt.date(2026, 7, 15)  # the fourth dormant unit came back then
+    for day in days:
+        expected = before[day] + _was_dormant_again(day) - (day >= revived_on)
+        assert series[day] == expected, (day, made["again"])
+    assert series[dt.date(2025, 9, 30)] == before[dt.date(2025, 9, 30)] + 1
+    assert series[dt.date(2025, 12, 31)] == before[dt.date(2025, 12, 31)]
+    assert found.dormant_now == demo_session.execute(sa.text(
+        "SELECT count(*) FROM production_unit WHERE status = 'dormant'")).scalar()
+
+
+def test_dormant_units_by_obstacle_equal_direct_sql(demo_session) -> None:
+    from zones.services.statistics import dormancy_obstacles
+
+    seed_dashboard(demo_session)
+    found = dormancy_obstacles(demo_session, today=TODAY)
+    counts, without = direct_obstacles(demo_session)
+    by_kind = {o.kind: o.units for o in found.by_obstacle}
+    assert {k: n for k, n in by_kind.items() if n} == counts
+    assert counts == {"bank_finance": 2, "mismanagement": 1, "bureaucracy_permits": 1}
+    assert found.without_plan == without
+    assert len(by_kind) == demo_session.execute(sa.text(
+        "SELECT count(*) FROM obstacle_kind WHERE active")).scalar()
+    assert by_kind["energy"] == 0 and by_kind["outdated_technology"] == 0  # solved; revived
+
+
+def test_district_3_readiness_equals_direct_sql(demo_session) -> None:
+    from zones.services.statistics import WORK_STATUSES, readiness
+
+    found = readiness(demo_session, "D3")
+    direct = direct_readiness(demo_session, "D3")
+    assert {n.network for n in found.networks} == {n for n, _ in direct}
+    for n in found.networks:
+        for status in WORK_STATUSES:
+            count, length = direct.get((n.network, status), (0, 0.0))
+            assert n.assets_by_status[status] == count, (n.network, status)
+            assert abs(n.length_by_status[status] - length) <= max(1.0, length * 1e-3)
+        assert abs(sum(n.length_by_status.values()) - n.length_m) < 1.0
+        if n.length_m:
+            assert n.share_length == round(n.length_by_status["complete"] / n.length_m, 4)
+            assert sum(n.length_shares.values()) == pytest.approx(1.0)
+    assert any(n.length_by_status["under_construction"] for n in found.networks)
+
+
+def test_pipeline_equals_direct_sql(demo_session) -> None:
+    from zones.services.statistics import PIPELINE, pipeline
+
+    now = dt.datetime.now(dt.UTC)
+    seed_dashboard(demo_session, now)
+    found = pipeline(demo_session, now=now)
+    counts, median_days = direct_pipeline(demo_session, now)
+    assert found.by_status == {s: counts.get(s, 0) for s in PIPELINE}
+    assert found.by_status["reserved"] == 1 and found.by_status["expired"] == 2  # one lapsed
+    assert found.by_status["approved"] == 2 and found.total == sum(counts.values())
+    assert found.decided == 3
+    assert found.median_days_to_decision == pytest.approx(median_days, abs=0.01)
+    assert median_days == pytest.approx(10.5, abs=0.01)
