@@ -9,6 +9,7 @@ and aborts any to another origin, so a page that needs a CDN fails its test.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import threading
@@ -16,6 +17,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
@@ -65,6 +67,26 @@ def tiled_url(demo_settings: Settings) -> Iterator[str]:
     """The demo zone with the tile threshold at 0: every plot comes from vector tiles."""
     with serve(demo_settings.model_copy(update={"map_tile_threshold": 0})) as url:
         yield url
+
+
+ARTIFACTS = Path(os.environ.get("ZONES_TEST_ARTIFACTS",
+                                Path(__file__).resolve().parents[2] / "var" / "test-artifacts"))
+
+
+@pytest.fixture(autouse=True)
+def keep_screenshots(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[None]:
+    """Copy every screenshot a browser test saved in ``tmp_path`` to the run's artifacts
+    (``ZONES_TEST_ARTIFACTS``, default ``var/test-artifacts/screenshots``), named after the
+    test, so a person or CI can look at each page after the run."""
+    yield
+    shots = sorted(tmp_path.glob("*.png"))
+    if not shots:
+        return
+    target = ARTIFACTS / "screenshots"
+    target.mkdir(parents=True, exist_ok=True)
+    prefix = re.sub(r"[^\w.-]+", "_", request.node.name)
+    for shot in shots:
+        shutil.copyfile(shot, target / f"{prefix}--{shot.name}")
 
 
 # Module scope, not session: a live sync Playwright keeps an event loop running in this
