@@ -330,3 +330,29 @@ def test_generated_plan_reports_exactly_the_injected_defects():
     report = validate({LayerRole.PLOTS: plots, LayerRole.ROADS: roads}, context_for(plan))
     assert Counter((i.code, i.feature) for i in report.issues) == plan["expected"]
     assert len({code for code, _ in plan["expected"]}) == 6
+
+
+def test_large_upload_checked_in_two_threads_finds_exactly_the_injected_defects(
+        tmp_path, monkeypatch) -> None:
+    """Above ``_PARALLEL_FROM`` plots the rules run in two threads: the report must be the
+    one the single-threaded run gives, and hold every injected defect and no other."""
+    from bench.uploads_validate import build_upload, context_for, write_upload
+    from zones.uploads import validation
+    from zones.uploads.contract import ReadOptions, UploadLimits
+    from zones.uploads.reading import read_upload
+
+    plan = build_upload(6000, 3)
+    path = tmp_path / "plan.gpkg"
+    write_upload(plan, path)
+    context = context_for(plan)
+    extent = tuple(gpd.GeoSeries([context.zone_boundary], crs=4326).total_bounds)
+    read = read_upload(path, filename=path.name, options=ReadOptions(layers={
+        "plots": LayerRole.PLOTS, "roads": LayerRole.ROADS}), limits=UploadLimits(),
+        zone_extent=extent)
+    assert len(read.layers[LayerRole.PLOTS]) >= validation._PARALLEL_FROM
+    threaded = validation.validate(read.layers, context)
+    monkeypatch.setattr(validation, "_PARALLEL_FROM", 10**9)
+    single = validation.validate(read.layers, context)
+    assert [(i.code, i.feature, i.extra) for i in threaded.issues] == \
+        [(i.code, i.feature, i.extra) for i in single.issues]
+    assert Counter((i.code, i.feature) for i in threaded.issues) == plan["expected"]

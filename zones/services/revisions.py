@@ -278,7 +278,10 @@ def _new_revision(session: Session, district: District, *, title: str, user: Use
 def _text(value: Any, limit: int) -> str | None:
     if value is None or (isinstance(value, float) and value != value):  # NaN from pandas
         return None
-    text = normalize(str(value))
+    text = str(value)
+    if not (text.isascii() and text.isprintable() and "  " not in text
+            and text == text.strip()):
+        text = normalize(text) or ""  # already canonical otherwise: normalize is a no-op
     return text[:limit] if text else None
 
 
@@ -326,7 +329,8 @@ def _store_features(session: Session, revision: PlanRevision,
         values["revision_id"] += [revision.id] * n
         values["role"] += [role.value] * n
         values["code"] += codes
-        values["code_key"] += [fold(c) if c else None for c in codes]
+        # fold() is normalize() then casefold(); the codes are normalised already.
+        values["code_key"] += [c.casefold() if c else None for c in codes]
         for field, limit in _TEXT_FIELDS.items():
             values[field] += _texts(column(field), n, limit)
         values["geom"] += list(geoms)
