@@ -113,7 +113,7 @@ def render_request_form(investor: dict[str, Any], *, units: list[dict[str, Any]]
     query = _investor_query(investor["ref"] if staff_view else None, lang)
     script = {
         "lang": lang, "rtl": rtl, "locale": "fa-IR" if lang == "fa" else "en-GB",
-        "plotsUrl": "/plots", "sessionUrl": "/auth/session", "submitUrl": "/requests",
+        "plotsUrl": "/plots", "submitUrl": "/requests",
         "doneUrl": f"/my{query}", "statuses": list(VACANT_STATUSES),
         "landUses": list(REQUEST_LAND_USES),
         "investorRef": investor["ref"] if staff_view else None,
@@ -133,4 +133,5 @@ def render_request_form(investor: dict[str, Any], *, units: list[dict[str, Any]]
         env_groups=[(g.value, ENV_GROUP_FA[g.value] if lang == "fa" else g.value)
                     for g in EnvGroup],
         back_href=f"/my{query}", script=script, leaflet_js=leaflet_js,
+        common_js=f"{mount_url('maps', static_prefix)}/zones-page.js",
         page_js=f"{mount_url('maps', static_prefix)}/request-form.js")

@@ -73,6 +73,7 @@ def render_plans_page(revisions: list[dict[str, Any]], districts: list[dict[str,
         districts=choices, can_upload=can_upload, can_review=can_review,
         roles=[(r.value, t(f"plans.role.{r.value}", lang)) for r in LayerRole],
         formats=[f.value for f in FileFormat], script=script,
+        common_js=f"{mount_url('maps', static_prefix)}/zones-page.js",
         page_js=f"{mount_url('maps', static_prefix)}/plans.js")
 
 
@@ -136,8 +137,7 @@ def render_revision_page(revision: dict[str, Any], report: dict[str, Any], *,
                       "location": i.get("location")}
                      for n, i in enumerate(report.get("issues") or [])],
         "urls": {"features": f"{base}/features?limit=1000", "diff": f"{base}/diff",
-                 "diffGeojson": f"{base}/diff?format=geojson", "submit": f"{base}/submit",
-                 "session": "/auth/session"},
+                 "diffGeojson": f"{base}/diff?format=geojson", "submit": f"{base}/submit"},
         "basemap": {"url": basemap_url, "attribution": basemap_attribution
                     or t("map.basemap", lang)} if basemap_url else None,
         "text": {"features": t("plans.features_layer", lang), "diff": t("plans.diff", lang),
@@ -160,4 +160,5 @@ def render_revision_page(revision: dict[str, Any], report: dict[str, Any], *,
                    (t("plans.report_gpkg", lang), f"{base}/report.gpkg"),
                    (t("plans.report_html", lang), f"{base}/report.html?lang={lang}")],
         script=script, leaflet_js=leaflet_js, leaflet_css=leaflet_css,
+        common_js=f"{mount_url('maps', static_prefix)}/zones-page.js",
         page_js=f"{mount_url('maps', static_prefix)}/plan-revision.js")

@@ -145,4 +145,5 @@ def render_review_page(revisions: list[dict[str, Any]], requests: list[dict[str,
         counts={"revisions": format_number(len(revisions), lang),
                 "requests": format_number(len(requests), lang)},
         can_decide=can_decide, can_review=can_review, today=format_date(now.date(), lang),
-        script=script, page_js=f"{mount_url('maps', static_prefix)}/review.js")
+        script=script, common_js=f"{mount_url('maps', static_prefix)}/zones-page.js",
+        page_js=f"{mount_url('maps', static_prefix)}/review.js")

@@ -11,35 +11,10 @@
                                                     signDisplay: "exceptZero" });
   var alertBox = document.getElementById("revision-alert");
 
-  function getJSON(url) {
-    return fetch(url, { credentials: "same-origin",
-                        headers: { Accept: "application/json, application/geo+json" } })
-      .then(function (r) {
-        if (!r.ok) {
-          return r.json().catch(function () { return { detail: r.statusText }; })
-            .then(function (b) { throw b; });
-        }
-        return r.json();
-      });
-  }
+  var getJSON = zonesPage.getJSON;
 
   function showProblem(body) {
-    alertBox.textContent = "";
-    var head = document.createElement("strong");
-    head.textContent = data.text.failed;
-    alertBox.appendChild(head);
-    if (body && body.code) {
-      var code = document.createElement("code");
-      code.textContent = body.code;
-      alertBox.appendChild(document.createTextNode(" "));
-      alertBox.appendChild(code);
-    }
-    if (body && body.detail) {
-      var detail = document.createElement("p");
-      detail.textContent = body.detail;
-      alertBox.appendChild(detail);
-    }
-    alertBox.hidden = false;
+    zonesPage.showProblem(alertBox, data.text.failed, body, "plans");
   }
 
   function tip(text) {
@@ -248,10 +223,10 @@
     submit.addEventListener("click", function () {
       submit.disabled = true;
       alertBox.hidden = true;
-      getJSON(data.urls.session).then(function (session) {
+      zonesPage.csrfToken().then(function (token) {
         return fetch(data.urls.submit, {
           method: "POST", credentials: "same-origin",
-          headers: { "X-CSRF-Token": session.csrf_token, Accept: "application/json" }
+          headers: { "X-CSRF-Token": token, Accept: "application/json" }
         });
       }).then(function (r) {
         return r.json().catch(function () { return { detail: r.statusText }; })

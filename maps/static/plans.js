@@ -38,23 +38,8 @@
   }
 
   function showProblem(title, body) {
-    alertBox.textContent = "";
-    var head = document.createElement("strong");
-    head.textContent = title;
-    alertBox.appendChild(head);
-    if (body && body.code) {
-      var code = document.createElement("code");
-      code.className = "plans-problem-code";
-      code.textContent = body.code;
-      alertBox.appendChild(document.createTextNode(" "));
-      alertBox.appendChild(code);
-    }
-    if (body && body.detail) {
-      var detail = document.createElement("p");
-      detail.className = "plans-problem-detail";
-      detail.textContent = body.detail;
-      alertBox.appendChild(detail);
-    }
+    zonesPage.showProblem(alertBox, title, body, "plans");
+    // Where a refused file went wrong (file, layer, feature, row...), when the problem says.
     var where = document.createElement("ul");
     where.className = "plans-problem-where";
     data.whereKeys.forEach(function (key) {
@@ -68,23 +53,8 @@
       where.appendChild(item);
     });
     if (where.childNodes.length) { alertBox.appendChild(where); }
-    alertBox.hidden = false;
     progress.hidden = true;
     send.disabled = false;
-  }
-
-  function readProblem(response) {
-    return response.json().catch(function () { return { detail: response.statusText }; });
-  }
-
-  function csrf() {
-    return fetch("/auth/session", { credentials: "same-origin",
-                                    headers: { Accept: "application/json" } })
-      .then(function (r) {
-        if (!r.ok) { return readProblem(r).then(function (b) { throw b; }); }
-        return r.json();
-      })
-      .then(function (s) { return s.csrf_token; });
   }
 
   function openRevision(id) {
@@ -92,11 +62,7 @@
   }
 
   function poll(url) {
-    fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
-      .then(function (r) {
-        if (!r.ok) { return readProblem(r).then(function (b) { throw b; }); }
-        return r.json();
-      })
+    zonesPage.getJSON(url)
       .then(function (job) {
         bar.value = job.progress;
         statusText.textContent = percent.format(job.progress / 100);
@@ -126,7 +92,7 @@
     progress.hidden = false;
     bar.removeAttribute("value");  // indeterminate while the file travels
     statusText.textContent = data.text.uploading;
-    csrf()
+    zonesPage.csrfToken()
       .then(function (token) {
         return fetch(url, { method: "POST", body: body, credentials: "same-origin",
                             headers: { "X-CSRF-Token": token, Accept: "application/json" } });
@@ -138,7 +104,7 @@
         if (r.status === 202) {
           return r.json().then(function (job) { bar.value = job.progress; poll(job.links.self); });
         }
-        return readProblem(r).then(function (b) { showProblem(data.text.refused, b); });
+        return zonesPage.readProblem(r).then(function (b) { showProblem(data.text.refused, b); });
       })
       .catch(function (b) { showProblem(data.text.failed, b && b.detail ? b : null); });
   });

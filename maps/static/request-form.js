@@ -59,38 +59,10 @@
 
   // --- problems ---------------------------------------------------------------------------
   function showProblem(title, body) {
-    alertBox.textContent = "";
-    var head = document.createElement("strong");
-    head.textContent = title;
-    alertBox.appendChild(head);
-    if (body && body.code) {
-      var code = document.createElement("code");
-      code.className = "inv-problem-code";
-      code.textContent = body.code;
-      alertBox.appendChild(document.createTextNode(" "));
-      alertBox.appendChild(code);
-    }
-    if (body && body.detail) {
-      var detail = document.createElement("p");
-      detail.className = "inv-problem-detail";
-      detail.textContent = body.detail;
-      alertBox.appendChild(detail);
-    }
-    alertBox.hidden = false;
+    zonesPage.showProblem(alertBox, title, body, "inv");
   }
 
-  function readProblem(response) {
-    return response.json().catch(function () { return { detail: response.statusText }; });
-  }
-
-  function getJSON(url) {
-    return fetch(url, { credentials: "same-origin",
-                        headers: { Accept: "application/json, application/geo+json" } })
-      .then(function (r) {
-        if (!r.ok) { return readProblem(r).then(function (b) { throw b; }); }
-        return r.json();
-      });
-  }
+  var getJSON = zonesPage.getJSON;
 
   // --- the map and the preferred plots --------------------------------------------------
   var map = L.map("request-map", { zoomControl: false, attributionControl: !!data.basemap });
@@ -259,10 +231,6 @@
     return out;
   }
 
-  function csrf() {
-    return getJSON(data.sessionUrl).then(function (s) { return s.csrf_token; });
-  }
-
   function done(problem) {
     submit.disabled = false;
     sending.hidden = true;
@@ -276,7 +244,7 @@
     var payload = JSON.stringify(body());
     submit.disabled = true;
     sending.hidden = false;
-    csrf()
+    zonesPage.csrfToken()
       .then(function (token) {
         return fetch(data.submitUrl, {
           method: "POST", body: payload, credentials: "same-origin",
@@ -288,7 +256,7 @@
           // Read the stored request first: leaving with its body unread aborts the response.
           return r.json().then(function () { window.location.assign(data.doneUrl); });
         }
-        return readProblem(r).then(done);
+        return zonesPage.readProblem(r).then(done);
       })
       .catch(function (problem) {
         done(problem && (problem.detail || problem.code) ? problem

@@ -8,34 +8,21 @@
   var number = new Intl.NumberFormat(data.locale, { maximumFractionDigits: 1 });
   var alertBox = document.getElementById("review-alert");
   var doneBox = document.getElementById("review-done");
-  var csrf = null;
   var DONE = { review: "done_reviewed", reserve: "done_reserved", approve: "done_approved",
                reject: "done_rejected", release: "done_released" };
 
-  function problemOf(response) {
-    return response.json().catch(function () {
-      return { detail: response.statusText, status: response.status };
-    }).then(function (body) { throw body; });
-  }
-
-  function getJSON(url) {
-    return fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
-      .then(function (r) { return r.ok ? r.json() : problemOf(r); });
-  }
-
-  function token() {
-    if (csrf) { return Promise.resolve(csrf); }
-    return getJSON("/auth/session").then(function (s) { csrf = s.csrf_token; return csrf; });
-  }
+  var getJSON = zonesPage.getJSON;
 
   function post(url, body) {
-    return token().then(function (value) {
+    return zonesPage.csrfToken().then(function (value) {
       return fetch(url, {
         method: "POST", credentials: "same-origin", body: JSON.stringify(body),
         headers: { "Content-Type": "application/json", Accept: "application/json",
                    "X-CSRF-Token": value }
       });
-    }).then(function (r) { return r.ok ? r.json() : problemOf(r); });
+    }).then(function (r) {
+      return r.ok ? r.json() : zonesPage.readProblem(r).then(function (b) { throw b; });
+    });
   }
 
   function clearMessages() {
@@ -46,22 +33,10 @@
   }
 
   function showProblem(body) {
-    alertBox.textContent = "";
-    var head = document.createElement("strong");
-    head.textContent = data.text.failed;  // in the page's language; the code says which
-    alertBox.appendChild(head);
-    if (body && body.code) {
-      var code = document.createElement("code");
-      code.className = "review-problem-code";
-      code.textContent = body.code;
-      alertBox.appendChild(document.createTextNode(" "));
-      alertBox.appendChild(code);
-    }
-    var detail = document.createElement("p");
-    detail.className = "review-problem-detail";
-    detail.textContent = (body && (body.detail || body.message)) || String(body || "");
-    alertBox.appendChild(detail);
-    alertBox.hidden = false;
+    // The heading in the page's language; the code says which problem.
+    zonesPage.showProblem(alertBox, data.text.failed,
+                          body && (body.code || body.detail || body.message) ? body
+                          : { detail: String(body || "") }, "review");
     alertBox.scrollIntoView({ block: "nearest" });
   }
 
