@@ -53,6 +53,14 @@ def add_months(day: dt.date, months: int) -> dt.date:
     return dt.date(year, month, min(day.day, 28))
 
 
+def obligation_dues(start_date: dt.date, area_m2: float, construction_start_months: int = 6
+                    ) -> dict[ObligationKind, dt.date]:
+    """When an allocation's duties fall due: construction start, then the operating licence."""
+    return {ObligationKind.CONSTRUCTION_START: add_months(start_date, construction_start_months),
+            ObligationKind.OPERATING_LICENCE: add_months(start_date,
+                                                         operating_licence_months(area_m2))}
+
+
 def allocate_plot(
     *,
     session: Session,
@@ -88,11 +96,9 @@ def allocate_plot(
         contract_no=contract_no, decision_ref=decision_ref,
     )
     allocation.obligations = [
-        Obligation(kind=ObligationKind.CONSTRUCTION_START, status=ObligationStatus.OPEN,
-                   due_date=add_months(start_date, construction_start_months)),
-        Obligation(kind=ObligationKind.OPERATING_LICENCE, status=ObligationStatus.OPEN,
-                   due_date=add_months(start_date, operating_licence_months(plot.area_m2))),
-    ]
+        Obligation(kind=kind, status=ObligationStatus.OPEN, due_date=due)
+        for kind, due in obligation_dues(start_date, plot.area_m2,
+                                         construction_start_months).items()]
     plot.status = PlotStatus.ALLOCATED
     session.add(allocation)
     with translated_errors():

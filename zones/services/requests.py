@@ -8,13 +8,17 @@ double-click from a mistake. Each move is kept in the request's history.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass, field
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
 
 from zones import errors
+from zones.audit import Trail
 from zones.model import (
     OPEN_STATUSES,
     AllocationRequest,
@@ -102,6 +106,29 @@ def _preferred_plots(session: Session, pairs: list[tuple[str, str]]) -> list[lis
     return stored
 
 
+@functools.cache
+def _statements() -> dict[str, Any]:
+    """Submission and status statements, built once: they run on every request filed."""
+    r = AllocationRequest
+    investor = sa.bindparam("investor_id")
+    return {
+        # The investor's row locked, with the key's request and the open count: one trip.
+        "gate": sa.select(
+            Investor.id,
+            sa.select(r.id).where(r.investor_id == investor,
+                                  r.idempotency_key == sa.bindparam("key"))
+            .scalar_subquery().label("existing"),
+            sa.select(sa.func.count()).select_from(r)
+            .where(r.investor_id == investor, r.status.in_(sorted(OPEN_STATUSES)))
+            .scalar_subquery().label("open"),
+        ).where(Investor.id == investor).with_for_update(of=Investor.__table__),
+        "insert": sa.insert(r).returning(*r.__table__.c),
+        "status": sa.update(r).where(r.id == sa.bindparam("request_id"))
+        .values(status=sa.bindparam("to")),
+        "history": sa.insert(RequestStatusChange),
+    }
+
+
 def submit(
     *,
     session: Session,
@@ -114,28 +141,29 @@ def submit(
 ) -> tuple[AllocationRequest, bool]:
     """Store a request, or return the one already stored under ``idempotency_key``.
 
-    Returns ``(request, created)``; flushes, does not commit. The investor's row is
+    Returns ``(request, created)``; writes, does not commit. The investor's row is
     locked first (PostGIS; SpatiaLite writers are serialised anyway), so two concurrent
     submissions cannot both slip under the ``open_max`` cap; the unique
     (investor, key) constraint makes a concurrent retry return the first request.
+    Written with Core statements (every investor's filing goes through here) and
+    audited through :class:`~zones.audit.Trail`.
     """
     key = normalize(idempotency_key) or ""
     if not key:
         raise errors.InvalidInput("the idempotency key is empty", field="idempotency_key")
-    session.execute(sa.select(Investor.id).where(Investor.id == investor.id).with_for_update())
-    if (existing := _by_key(session, investor.id, key)) is not None:
-        return existing, False
+    session.flush()  # Core below, on the session's connection
+    conn, stmt = session.connection(), _statements()
+    gate = conn.execute(stmt["gate"], {"investor_id": investor.id, "key": key}).one()
+    if gate.existing is not None:
+        return session.get_one(AllocationRequest, gate.existing), False
     if data.area_max_m2 < data.area_min_m2:
         raise errors.InvalidInput("area_max_m2 is below area_min_m2", field="area_max_m2")
     unit = _unit_for(session, investor, data)
-    open_count = session.scalar(sa.select(sa.func.count()).select_from(AllocationRequest).where(
-        AllocationRequest.investor_id == investor.id,
-        AllocationRequest.status.in_(OPEN_STATUSES)))
-    if open_count >= open_max:
+    if gate.open >= open_max:
         raise errors.TooManyOpenRequests(
-            f"investor already has {open_count} open requests (limit {open_max}); "
-            "withdraw one or wait for a decision", open=open_count, limit=open_max)
-    request = AllocationRequest(
+            f"investor already has {gate.open} open requests (limit {open_max}); "
+            "withdraw one or wait for a decision", open=gate.open, limit=open_max)
+    values = dict(
         investor_id=investor.id, unit_id=unit.id if unit else None, idempotency_key=key,
         purpose=data.purpose, expansion_kind=data.expansion_kind, isic4=data.isic4,
         env_group=data.env_group, area_min_m2=data.area_min_m2, area_max_m2=data.area_max_m2,
@@ -147,11 +175,8 @@ def submit(
         investment_rial=data.investment_rial, jobs=data.jobs, export_share=data.export_share,
         knowledge_based=data.knowledge_based, note=normalize(data.note),
         status=RequestStatus.SUBMITTED, submitted_by_id=submitted_by_id)
-    request.history = [RequestStatusChange(from_status=None, to_status=RequestStatus.SUBMITTED,
-                                           actor=actor)]
-    session.add(request)
     try:
-        session.flush()
+        row = conn.execute(stmt["insert"], values).one()
     except IntegrityError:
         # Only reachable if a writer skipped the investor lock: the first request wins.
         session.rollback()
@@ -159,21 +184,38 @@ def submit(
         if existing is None:
             raise
         return existing, False
+    conn.execute(stmt["history"], {"request_id": row.id, "from_status": None,
+                                   "to_status": RequestStatus.SUBMITTED, "actor": actor,
+                                   "reason": None})
+    trail = Trail(session, actor)
+    trail.created("allocation_request", row._mapping)
+    trail.write()
+    # The session's copy, from the row just written (no reload); history loads when read.
+    request = AllocationRequest(**row._mapping)
+    make_transient_to_detached(request)
+    session.add(request)
     return request, True
 
 
 def transition(*, session: Session, request: AllocationRequest, to: RequestStatus, actor: str,
                reason: str | None = None) -> AllocationRequest:
-    """Move ``request`` to ``to`` if :data:`ALLOWED` and record the step (flushed with the
-    rest of the caller's transaction)."""
+    """Move ``request`` to ``to`` if :data:`ALLOWED` and record the step, in the caller's
+    transaction: an update, the history row and the audit event, written at once."""
     if to not in ALLOWED[request.status]:
         raise errors.TransitionForbidden(
             f"a {request.status.value} request cannot become {to.value}",
             request_id=request.id, status=request.status.value, to=to.value)
-    # Through the relationship: appended if the history is loaded, never loaded for it.
-    session.add(RequestStatusChange(request=request, from_status=request.status, to_status=to,
-                                    actor=actor, reason=normalize(reason)))
-    request.status = to
+    session.flush()  # the request's own pending changes first, audited as ever
+    conn, stmt = session.connection(), _statements()
+    conn.execute(stmt["status"], {"request_id": request.id, "to": to})
+    conn.execute(stmt["history"], {"request_id": request.id, "from_status": request.status,
+                                   "to_status": to, "actor": actor,
+                                   "reason": normalize(reason)})
+    trail = Trail(session, actor)
+    trail.updated("allocation_request", request.id, {"status": request.status}, {"status": to})
+    trail.write()
+    set_committed_value(request, "status", to)
+    session.expire(request, ["history", "updated_at"])
     return request
 
 
