@@ -87,6 +87,39 @@ def test_refused_file_stores_nothing(session, store, tmp_path) -> None:
     assert not store.upload_dir.exists() or not any(store.upload_dir.rglob("*"))
 
 
+@pytest.mark.parametrize("failing", ["loading", "validation"])
+def test_a_failure_while_loading_or_validating_stores_nothing(session, store, tmp_path,
+                                                              monkeypatch, failing) -> None:
+    """Features load in a second thread while validation runs: whichever side fails, the
+    revision, its features, its audit trail and the kept file all go."""
+    from zones.db.backend import append_rows
+    from zones.model import AuditEvent
+    from zones.services import revisions
+    from zones.uploads import validation
+
+    world = plan_world(session)
+    events = _count(session, AuditEvent)
+    path = plan_geojson(tmp_path / "plan.geojson")
+
+    def half_loaded(session, *args, **kwargs):
+        append_rows(session, *args, **kwargs)  # the rows are in; then the disk fills up
+        raise OSError("no space left on device")
+
+    def broken_rule(*args, **kwargs):
+        raise RuntimeError("a rule crashed")
+
+    if failing == "loading":
+        monkeypatch.setattr(revisions, "append_rows", half_loaded)
+    else:
+        monkeypatch.setattr(validation, "validate", broken_rule)
+    with pytest.raises((OSError, RuntimeError)):
+        create_revision(session, district_code="D1", path=path, filename="plan.geojson",
+                        options=ReadOptions(), user=world["users"]["cons"], settings=store)
+    assert _count(session, PlanRevision) == 0 and _count(session, PlanFeature) == 0
+    assert _count(session, AuditEvent) == events
+    assert not store.upload_dir.exists() or not any(store.upload_dir.rglob("*"))
+
+
 def test_draft_from_generated_layers_counts_issues(session) -> None:
     world = plan_world(session)
     revision = create_draft_revision(session=session, district_code="D1",

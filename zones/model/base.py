@@ -50,9 +50,10 @@ def utcnow() -> dt.datetime:
 JSONType = sa.JSON().with_variant(sa.dialects.postgresql.JSONB(), "postgresql")
 
 
-def geometry(kind: str) -> Geometry:
-    """A geometry column in storage CRS (EPSG:4326) with a spatial index on both backends."""
-    return Geometry(geometry_type=kind, srid=STORAGE_SRID, spatial_index=True)
+def geometry(kind: str, *, spatial_index: bool = True) -> Geometry:
+    """A geometry column in storage CRS (EPSG:4326), by default with a spatial index on
+    both backends."""
+    return Geometry(geometry_type=kind, srid=STORAGE_SRID, spatial_index=spatial_index)
 
 
 def enum_column(enum_cls: type[enum.StrEnum], name: str | None = None, **kw: Any) -> sa.Enum:

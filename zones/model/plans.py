@@ -84,7 +84,8 @@ class PlanFeature(Base):
     name_en: Mapped[str | None] = mapped_column(sa.String(200))
     env_group: Mapped[str | None] = mapped_column(sa.String(8))
     network: Mapped[str | None] = mapped_column(sa.String(32))
-    geom = mapped_column(geometry("GEOMETRY"), nullable=False)
+    # No spatial index: features are only ever read by revision (migration 0007).
+    geom = mapped_column(geometry("GEOMETRY", spatial_index=False), nullable=False)
     area_m2: Mapped[float | None] = mapped_column(sa.Float)  # metric CRS; polygons only
     source_index: Mapped[int | None] = mapped_column(sa.Integer)
 

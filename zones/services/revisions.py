@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
@@ -194,21 +195,16 @@ def create_revision(session: Session, *, district_code: str, path: Path, filenam
         created_file = not stored.exists()
         try:
             with _transaction(session):
-                report, report_data = validate_layers(session, district, result.layers,
-                                                      list(result.notices))
                 if created_file:
                     stored.parent.mkdir(parents=True, exist_ok=True)
                     shutil.copyfile(path, stored)
-                revision = _new_revision(
-                    session, district, title=normalize(Path(filename).stem) or filename,
-                    user=user, source="upload", report=report, report_data=report_data,
-                    mapping=result.mapping or mapping)
-                revision.original_filename = filename[:300]
-                revision.stored_path = str(stored)
-                revision.checksum = checksum
-                revision.dedupe_key = key
-                revision.file_format = getattr(result.file_format, "value", None)
-                _store_features(session, revision, result.layers, zone.metric_srid)
+                revision = _validated_revision(
+                    session, district, result.layers, list(result.notices),
+                    title=normalize(Path(filename).stem) or filename, user=user,
+                    source="upload", mapping=result.mapping or mapping,
+                    metric_srid=zone.metric_srid, original_filename=filename[:300],
+                    stored_path=str(stored), checksum=checksum, dedupe_key=key,
+                    file_format=getattr(result.file_format, "value", None))
             return revision
         except sa.exc.IntegrityError:
             # A concurrent upload took the revision number, or stored this very file.
@@ -241,11 +237,10 @@ def create_draft_revision(session: Session, *, district_code: str,
     assert zone is not None
     layers = {role: _with_index(frame) for role, frame in layers.items()}
     with _transaction(session):
-        report, report_data = validate_layers(session, district, layers, [])
-        revision = _new_revision(session, district, title=normalize(title) or source,
-                                 user=user, source=source, report=report,
-                                 report_data=report_data, mapping={})
-        _store_features(session, revision, layers, zone.metric_srid)
+        revision = _validated_revision(session, district, layers, [],
+                                       title=normalize(title) or source, user=user,
+                                       source=source, mapping={},
+                                       metric_srid=zone.metric_srid)
     return revision
 
 
@@ -257,22 +252,63 @@ def _with_index(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return frame
 
 
-def _new_revision(session: Session, district: District, *, title: str, user: User | None,
-                  source: str, report: Report, report_data: dict[str, Any],
-                  mapping: dict[str, Any]) -> PlanRevision:
+def _validated_revision(session: Session, district: District,
+                        layers: dict[LayerRole, gpd.GeoDataFrame], notices: list[Any], *,
+                        title: str, user: User | None, source: str, mapping: dict[str, Any],
+                        metric_srid: int, **fields: Any) -> PlanRevision:
+    """Validate ``layers`` and store them as a new draft revision, in the caller's transaction.
+
+    The bulk load of the features and the validation overlap: the database stores rows
+    on one core while the rules run on the other (at 100k plots each takes about a
+    second). So the revision row goes in first, the features stream in from a second
+    thread while this one validates, and the report is written last. Only the loading
+    thread touches the connection meanwhile; validation reads nothing from the database.
+    """
+    from zones.uploads.context import build_context
+    from zones.uploads.report import report_json
+    from zones.uploads.validation import validate
+
+    context = build_context(session, district_code=district.code)
     number = (session.scalar(sa.select(sa.func.max(PlanRevision.number)).where(
         PlanRevision.district_id == district.id)) or 0) + 1
-    errors_n = sum(1 for i in report.issues if i.severity is Severity.ERROR)
     revision = PlanRevision(
         district_id=district.id, number=number, title=title[:300],
-        status=RevisionStatus.DRAFT, source=source, mapping=mapping, report=report_data,
-        error_count=errors_n, warning_count=len(report.issues) - errors_n,
-        uploaded_by_id=None if user is None else user.id)
+        status=RevisionStatus.DRAFT, source=source, mapping=mapping, report=None,
+        error_count=0, warning_count=0,
+        uploaded_by_id=None if user is None else user.id, **fields)
     if user is not None:
         session.info.update(actor=user.username, actor_id=user.id)
     session.add(revision)
     session.flush()
+    loading = _Loading(session, revision, layers, metric_srid)
+    loading.start()
+    try:
+        report = validate(layers, context, notices=notices)
+    finally:
+        loading.join()
+    if loading.failure is not None:
+        raise loading.failure
+    errors_n = sum(1 for i in report.issues if i.severity is Severity.ERROR)
+    revision.report = report_json(report)
+    revision.error_count, revision.warning_count = errors_n, len(report.issues) - errors_n
+    session.flush()
     return revision
+
+
+class _Loading(threading.Thread):
+    """The bulk load of a revision's features, run beside validation; keeps its failure."""
+
+    def __init__(self, session: Session, revision: PlanRevision,
+                 layers: dict[LayerRole, gpd.GeoDataFrame], metric_srid: int) -> None:
+        super().__init__(name=f"load-revision-{revision.id}", daemon=True)
+        self.args = (session, revision.id, layers, metric_srid)
+        self.failure: BaseException | None = None
+
+    def run(self) -> None:
+        try:
+            _store_features(*self.args)
+        except BaseException as exc:  # re-raised by the caller, in its transaction
+            self.failure = exc
 
 
 def _text(value: Any, limit: int) -> str | None:
@@ -305,7 +341,7 @@ def _texts(column: np.ndarray | None, n: int, limit: int) -> list[str | None]:
 _TEXT_FIELDS = {"land_use": 32, "name_fa": 200, "name_en": 200, "env_group": 8, "network": 32}
 
 
-def _store_features(session: Session, revision: PlanRevision,
+def _store_features(session: Session, revision_id: int,
                     layers: dict[LayerRole, gpd.GeoDataFrame], metric_srid: int) -> None:
     """Append the revision's features (polygons with their metric area) in one bulk load."""
     values: dict[str, list[Any]] = {c: [] for c in (
@@ -326,7 +362,7 @@ def _store_features(session: Session, revision: PlanRevision,
             return rows[field].to_numpy(dtype=object) if field in rows.columns else None
 
         codes = _texts(column("code"), n, 64)
-        values["revision_id"] += [revision.id] * n
+        values["revision_id"] += [revision_id] * n
         values["role"] += [role.value] * n
         values["code"] += codes
         # fold() is normalize() then casefold(); the codes are normalised already.
