@@ -336,8 +336,6 @@ def approve(*, session: Session, request_id: int, actor: str, decision_ref: str,
         plot = _plot_state(session, target, at)
         _check_vacant(plot, request.id)
         _check_gates(session, request, plot, settings, at.date())
-        if plot.valid_to is not None:
-            raise errors.Conflict("the plot has been superseded", plot_id=plot.id)
         start = start_date or at.date()
         due = obligation_dues(start, plot.area_m2)
         trail, conn, write = Trail(session, actor), session.connection(), _approval_writes()
