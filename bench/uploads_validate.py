@@ -164,6 +164,32 @@ def _whole(path: Path, plan_args: tuple[int, int]) -> dict[str, Any]:
             "found": Counter((i.code, i.feature) for i in report.issues)}
 
 
+def _profile(path: Path, plan_args: tuple[int, int], top: int) -> dict[str, Any]:
+    """cProfile of ``validate`` alone, run in one thread (cProfile sees only its own)."""
+    import cProfile
+    import io
+    import pstats
+
+    from zones.uploads import validation
+    from zones.uploads.contract import LayerRole, ReadOptions, UploadLimits
+    from zones.uploads.reading import read_upload
+
+    context = context_for(build_upload(*plan_args))
+    extent = tuple(gpd.GeoSeries([context.zone_boundary], crs=4326).total_bounds)
+    options = ReadOptions(layers={"plots": LayerRole.PLOTS, "roads": LayerRole.ROADS})
+    result = read_upload(path, filename=path.name, options=options, limits=UploadLimits(),
+                         zone_extent=extent)
+    validation._PARALLEL_FROM = 1 << 62
+    profiler = cProfile.Profile()
+    profiler.enable()
+    validation.validate(result.layers, context, notices=result.notices)
+    profiler.disable()
+    out = io.StringIO()
+    pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(
+        r"zones/uploads/", top)
+    return {"stats": out.getvalue()}
+
+
 def _child(queue: Any, name: str, args: tuple[Any, ...]) -> None:
     result = globals()[name](*args)
     result["maxrss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -212,6 +238,10 @@ def main() -> None:
                         help="defects of each kind (default: 5 at 10k, 20 at 100k)")
     parser.add_argument("--repeat", type=int, default=3,
                         help="runs of each measurement; the fastest is shown")
+    parser.add_argument("--profile", type=int, default=0, metavar="TOP",
+                        help="after the table, print the TOP functions of zones.uploads by "
+                             "cumulative time in a cProfile of validate (one thread) at the "
+                             "largest size")
     args = parser.parse_args()
     print(f"# {time.strftime('%Y-%m-%d')} {platform.node()} python "
           f"{platform.python_version()}, {mp.cpu_count()} cores; read: "
@@ -226,6 +256,11 @@ def main() -> None:
             print(f"{n:>8}{r['defects']:>9}{r['issues']:>8}{f['seconds']:>9.2f}"
                   f"{f['maxrss_mb']:>10.0f}{w['read_s']:>8.2f}{w['validate_s']:>9.2f}"
                   f"{w['seconds']:>9.2f}{w['maxrss_mb']:>10.0f}{r['ratio']:>7.2f}", flush=True)
+        if args.profile:
+            n = max(args.plots)
+            per_kind = args.per_kind or (5 if n <= 10_000 else 20)
+            print(measured("_profile", Path(tmp) / f"upload_{n}.gpkg", (n, per_kind),
+                           args.profile)["stats"])
 
 
 if __name__ == "__main__":

@@ -33,6 +33,7 @@ from zones.uploads.contract import (
 from zones.uploads.coordinates import STORAGE_CRS, to_storage
 from zones.uploads.formats import RawLayer, RawRead, dxf, geojson, gpkg, shapefile
 from zones.uploads.formats import csv as csv_format
+from zones.uploads.plain_text import joined_if_plain
 from zones.uploads.refusals import (
     ColumnMappingInvalid,
     FileUnreadable,
@@ -137,23 +138,38 @@ def _column_mapping(layers: list[RawLayer], *, options: ReadOptions,
 
 def _mapped(layer: RawLayer, columns: dict[str, str]) -> gpd.GeoDataFrame:
     frame = layer.frame
-    out = pd.DataFrame(index=range(len(frame)))
+    fields: dict[str, pd.Series] = {}
     for field in PLOT_FIELDS:
         sources = [c for c, f in columns.items() if f == field and c in frame.columns]
         # object dtype keeps None for "not given" (pandas 3 strings would turn it into NaN)
         if not sources:
-            out[field] = pd.Series([None] * len(frame), dtype=object)
+            fields[field] = _objects(np.full(len(frame), None, dtype=object))
             continue
         values = frame[sources[0]].tolist()
+        if set(map(type, values)) == {str} and joined_if_plain(values) is not None:
+            # All plain text already (codes, most often): what _text would give each.
+            plain = np.array(values, dtype=object)
+            plain[plain == ""] = None
+            fields[field] = _objects(plain)
+            continue
         texts: dict[Any, str | None] = {}
         for value in values:  # land use, names...: few distinct values, normalise each once
             if value not in texts:
                 texts[value] = _text(value)
-        out[field] = pd.Series([texts[v] for v in values], dtype=object)
+        fields[field] = _objects([texts[v] for v in values])
+    out = pd.DataFrame(fields, index=range(len(frame)))  # one frame, not a column at a time
     out["source_layer"] = layer.name
     out["source_index"] = np.arange(len(frame), dtype=np.int64)
     out["geometry"] = frame.geometry.values
     return gpd.GeoDataFrame(out, geometry="geometry", crs=STORAGE_CRS)
+
+
+def _objects(values: list[Any] | np.ndarray) -> pd.Series:
+    if isinstance(values, list):
+        column = np.empty(len(values), dtype=object)
+        column[:] = values
+        values = column
+    return pd.Series(values, dtype=object, copy=False)
 
 
 def _text(value: Any) -> str | None:

@@ -11,6 +11,8 @@ Measures are taken in the context's metric CRS. How the geometric rules decide:
 
 * overlap: each plot shrunk by ``overlap_epsilon_m`` is queried against the others, so
   plots that only touch never pair up; the shared area must exceed ``overlap_tolerance_m2``.
+  Only plots whose envelope shares more than that with another's are shrunk and queried
+  (the others cannot share more), so a plan of touching axis-aligned plots skips it.
 * gap: two plots nearer than ``gap_width_m`` that do not touch; the gap is what closing the
   pair (buffer out and back in by ``gap_width_m``) adds between them. A wedge between plots
   that touch at one point is not found.
@@ -22,9 +24,10 @@ Measures are taken in the context's metric CRS. How the geometric rules decide:
 
 from __future__ import annotations
 
-import re
-from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
+import gc
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager, nullcontext
 from typing import Any
 
 import geopandas as gpd
@@ -37,11 +40,22 @@ from zones.model.parties import ENV_GROUP_FA
 from zones.text import fold, normalize
 from zones.uploads.context import ValidationContext
 from zones.uploads.contract import Issue, LayerRole, Notice, Report
+from zones.uploads.geometry_ops import (
+    Halves,
+    envelope_overlap,
+    envelope_pairs,
+    project,
+    shrunk,
+    widths,
+)
+from zones.uploads.plain_text import joined_if_plain
 from zones.uploads.rules import ValidationParams, make_issue
 
 __all__ = ["ValidationContext", "ValidationParams", "validate"]
 
 _PARALLEL_FROM = 5000  # plots; below this a thread costs more than it saves
+_WORKERS = 3  # threads besides the caller's: a step in each of two, and the halves' calls
+_STORAGE_SRID = 4326
 _POLYGONAL = {3, 6}           # shapely type ids: Polygon, MultiPolygon
 _LINEAR = {1, 2, 5}           # LineString, LinearRing, MultiLineString
 ALLOWED_TYPES = {
@@ -58,16 +72,14 @@ _ENV_FROM_FA = {fa: latin for latin, fa in ENV_GROUP_FA.items()}
 class _Layer:
     """The usable features of one role: metric geometry plus attributes, row-aligned."""
 
-    def __init__(self, frame: gpd.GeoDataFrame, keep: np.ndarray, srid: int) -> None:
+    def __init__(self, frame: gpd.GeoDataFrame, keep: np.ndarray, geoms: np.ndarray) -> None:
         rows = frame[keep]
         self.frame = rows
         self.features = _feature_ids(rows)
-        self.geoms = _metric(rows.geometry.to_numpy(), srid)
+        self.geoms = geoms  # of the kept rows, in the metric CRS
 
     def column(self, name: str) -> np.ndarray:
-        if name not in self.frame.columns:
-            return np.full(len(self.frame), None, dtype=object)
-        return self.frame[name].to_numpy(dtype=object)
+        return _column(self.frame, name)
 
 
 def validate(layers: dict[LayerRole, gpd.GeoDataFrame], context: ValidationContext, *,
@@ -78,20 +90,35 @@ def validate(layers: dict[LayerRole, gpd.GeoDataFrame], context: ValidationConte
     issue's ``feature``) and the mapped :data:`~zones.uploads.contract.PLOT_FIELDS`.
     """
     srid = context.metric_srid
-    issues: list[Issue] = []
-    usable: dict[LayerRole, _Layer] = {}
-    for role, frame in layers.items():
-        keep, found = _geometry_issues(role, frame)
-        issues += found
-        usable[role] = _Layer(frame, keep, srid)
-    roads = [usable[r].geoms for r in (LayerRole.ROADS,) if r in usable]
-    roads.append(_metric(context.roads.geometry.to_numpy(), srid))
-    road_geoms = np.concatenate(roads)
-    held = _Held(context, srid)
-    if LayerRole.PLOTS in usable:
-        issues += _plot_issues(usable[LayerRole.PLOTS], context, held, road_geoms)
-    if LayerRole.CUSTOMS_SITE in usable:
-        issues += _customs_issues(usable[LayerRole.CUSTOMS_SITE], context, held)
+    plots = layers.get(LayerRole.PLOTS)
+    # A large upload is checked on two cores: shapely, pyproj and numpy release the GIL in
+    # their vectorised calls, so independent steps run in worker threads (the plot codes,
+    # Python string work, are keyed while the geometries are checked and projected) and
+    # the biggest calls run on the two halves of their arrays at once (Halves).
+    parallel = plots is not None and len(plots) >= _PARALLEL_FROM
+    with _collector_paused(), (
+            ThreadPoolExecutor(max_workers=_WORKERS, thread_name_prefix="validate") if parallel
+            else nullcontext()) as pool:
+        halves = Halves(pool)
+        codes = _submit(pool, _codes, _column(plots, "code")) if plots is not None else None
+        issues: list[Issue] = []
+        usable: dict[LayerRole, _Layer] = {}
+        kept: dict[LayerRole, np.ndarray] = {}
+        for role, frame in layers.items():
+            keep, found, metric = _geometry_issues(role, frame, srid, halves, pool)
+            issues += found
+            usable[role], kept[role] = _Layer(frame, keep, metric), keep
+        roads = [usable[r].geoms for r in (LayerRole.ROADS,) if r in usable]
+        roads.append(_metric(context.roads.geometry.to_numpy(), srid))
+        road_geoms = np.concatenate(roads)
+        held = _Held(context, srid)
+        if LayerRole.PLOTS in usable and codes is not None:
+            all_codes, all_keys = codes.result()
+            rows = np.flatnonzero(kept[LayerRole.PLOTS])
+            issues += _plot_issues(usable[LayerRole.PLOTS], context, held, road_geoms,
+                                   all_codes[rows], all_keys[rows], halves, pool)
+        if LayerRole.CUSTOMS_SITE in usable:
+            issues += _customs_issues(usable[LayerRole.CUSTOMS_SITE], context, held)
     issues.sort(key=lambda i: (_ROLE_ORDER[i.layer], -1 if i.feature is None else i.feature,
                                i.code, str(i.extra.get("other_feature", ""))))
     return Report(issues=issues, counts={role.value: len(f) for role, f in layers.items()},
@@ -101,16 +128,60 @@ def validate(layers: dict[LayerRole, gpd.GeoDataFrame], context: ValidationConte
 # --- helpers -------------------------------------------------------------------------
 
 
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector off while the rules run, back on after if it was.
+
+    A 100k-plot upload makes several hundred thousand geometry objects (metric plots,
+    query envelopes, pair results), none of them in a reference cycle; with the collector
+    on, each batch of them sets off collections that walk every object of the process,
+    which cost more than making the geometries. Nothing else changes: cyclic garbage left
+    meanwhile, in any thread, is collected once it is back on.
+    """
+    was_on = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_on:
+            gc.enable()
+
+
+def _submit(pool: ThreadPoolExecutor | None, fn: Callable[..., Any], *args: Any) -> Future:
+    """``fn(*args)`` in the pool, or at once (a finished future) without one."""
+    if pool is not None:
+        return pool.submit(fn, *args)
+    done: Future = Future()
+    done.set_result(fn(*args))
+    return done
+
+
 def _feature_ids(frame: gpd.GeoDataFrame) -> np.ndarray:
     if "source_index" in frame.columns:
         return frame["source_index"].to_numpy(dtype=np.int64)
     return np.arange(len(frame), dtype=np.int64)
 
 
-def _metric(geoms: np.ndarray, srid: int) -> np.ndarray:
-    if len(geoms) == 0:
-        return np.array([], dtype=object)
-    return gpd.GeoSeries(geoms, crs=4326).to_crs(srid).to_numpy()
+def _column(frame: gpd.GeoDataFrame, name: str) -> np.ndarray:
+    if name not in frame.columns:
+        return np.full(len(frame), None, dtype=object)
+    return frame[name].to_numpy(dtype=object)
+
+
+def _metric(geoms: np.ndarray, srid: int, halves: Halves | None = None) -> np.ndarray:
+    """Storage (EPSG:4326) geometries in the metric CRS: one pyproj call on their
+    coordinates (the same result as ``GeoSeries.to_crs``)."""
+    return project(geoms, _STORAGE_SRID, srid, halves)
+
+
+def _per_value(values: np.ndarray, fn: Callable[[Any], Any], missing: Any) -> np.ndarray:
+    """``fn(v)`` for each of ``values`` (an attribute column), called once per distinct value;
+    ``missing`` where the value is None or NaN (the caller's ``fn`` of those)."""
+    index, uniques = pd.factorize(values)
+    mapped = np.empty(len(uniques) + 1, dtype=object)
+    mapped[:-1] = [fn(u) for u in uniques]
+    mapped[-1] = missing
+    return mapped[index]  # index -1 (missing) picks the last slot
 
 
 def _storage(geoms: Sequence[BaseGeometry] | np.ndarray, srid: int) -> list[BaseGeometry]:
@@ -124,8 +195,11 @@ def _r(value: float) -> float:
     return round(float(value), 2)
 
 
-def _geometry_issues(role: LayerRole, frame: gpd.GeoDataFrame) -> tuple[np.ndarray, list[Issue]]:
-    """Empty, wrong-type and invalid features; returns the mask of the others."""
+def _geometry_issues(role: LayerRole, frame: gpd.GeoDataFrame, srid: int, halves: Halves,
+                     pool: ThreadPoolExecutor | None
+                     ) -> tuple[np.ndarray, list[Issue], np.ndarray]:
+    """Empty, wrong-type and invalid features; returns the mask of the others and their
+    geometries in the metric CRS."""
     geoms = frame.geometry.to_numpy()
     ids = _feature_ids(frame)
     issues: list[Issue] = []
@@ -138,14 +212,18 @@ def _geometry_issues(role: LayerRole, frame: gpd.GeoDataFrame) -> tuple[np.ndarr
         issues.append(make_issue("geometry_type", role, int(ids[i]),
                                  shapely.point_on_surface(geoms[i]), got=geoms[i].geom_type))
     checked = ~empty & ~bad_type
+    # GEOS checks validity in a worker while the features are projected here; the invalid
+    # ones are then dropped from the projection.
+    valid = _submit(pool, shapely.is_valid, geoms[checked])
+    metric = _metric(geoms[checked], srid, halves)
     invalid = np.zeros(len(geoms), dtype=bool)
-    invalid[checked] = ~shapely.is_valid(geoms[checked])
+    invalid[checked] = ~valid.result()
     where = np.flatnonzero(invalid)
     for i, reason in zip(where, shapely.is_valid_reason(geoms[where]), strict=True):
         issues.append(make_issue("geometry_invalid", role, int(ids[i]),
                                  _reason_point(reason) or shapely.point_on_surface(geoms[i]),
                                  reason=reason))
-    return checked & ~invalid, issues
+    return checked & ~invalid, issues, metric[~invalid[checked]]
 
 
 def _reason_point(reason: str) -> BaseGeometry | None:
@@ -159,18 +237,13 @@ def _reason_point(reason: str) -> BaseGeometry | None:
     return shapely.Point(x, y)
 
 
-def _pairs(query: np.ndarray) -> np.ndarray:
-    """STRtree self-query result as unique (i < j) pairs."""
-    keep = query[0] < query[1]
-    return query[:, keep]
-
-
 class _Held:
     """Existing held plots of the district in metric CRS, with folded codes."""
 
     def __init__(self, context: ValidationContext, srid: int) -> None:
         frame = context.held_plots
         self.geoms = _metric(frame.geometry.to_numpy(), srid)
+        self.bounds = shapely.bounds(self.geoms).reshape(-1, 4)
         self.codes = [fold(c) for c in frame["code"]] if len(frame) else []
         self.raw_codes = list(frame["code"]) if len(frame) else []
         self.status = [str(s) for s in frame["status"]] if len(frame) else []
@@ -180,61 +253,73 @@ class _Held:
 # --- plots ---------------------------------------------------------------------------
 
 
-# Anything but printable ASCII, or a leading, trailing or double space, in "\n"-joined codes.
-_NOT_PLAIN = re.compile(r"[^\x21-\x7e \n]|^ | $|  ", re.MULTILINE)
-
-
-def _codes(values: np.ndarray) -> tuple[list[str | None], list[str | None]]:
+def _codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Plot codes normalised (:func:`zones.text.normalize`) and their folded keys.
 
-    Codes from the reader are already normalised; when all are plain ASCII one regex scan
-    proves it and the keys are a lower-casing, instead of 100k calls each.
+    Codes from the reader are already normalised; when all are plain ASCII a few scans of
+    them joined (:func:`~zones.uploads.plain_text.joined_if_plain`) prove it and the keys
+    are a lower-casing, instead of 100k calls each.
     """
     texts = [v if isinstance(v, str) else None for v in values]
     present = [t for t in texts if t is not None]
-    joined = "\n".join(present)
-    if joined.count("\n") == max(len(present) - 1, 0) and _NOT_PLAIN.search(joined) is None:
+    joined = joined_if_plain(present)
+    if joined is not None:
         lowered = iter(joined.lower().split("\n"))
         keys = [next(lowered) if t is not None else None for t in texts]
-        return [t or None for t in texts], [k or None for k in keys]
+        return _objects([t or None for t in texts]), _objects([k or None for k in keys])
     codes = [(normalize(t) or None) if t is not None else None for t in texts]
-    return codes, [fold(c) for c in codes]
+    return _objects(codes), _objects([fold(c) for c in codes])
 
 
-def _plot_issues(layer: _Layer, context: ValidationContext, held: _Held,
-                 roads: np.ndarray) -> list[Issue]:
+def _objects(values: list[Any]) -> np.ndarray:
+    out = np.empty(len(values), dtype=object)
+    out[:] = values
+    return out
+
+
+def _plot_issues(layer: _Layer, context: ValidationContext, held: _Held, roads: np.ndarray,
+                 codes: np.ndarray, keys: np.ndarray, halves: Halves,
+                 pool: ThreadPoolExecutor | None) -> list[Issue]:
     p = context.params
     geoms, ids = layer.geoms, layer.features
     if len(geoms) == 0:
         return []
-    codes, keys = _codes(layer.column("code"))
-    tree = shapely.STRtree(geoms)  # built here, before any thread queries it
-
-    def pairwise() -> list[Issue]:
-        shrunk = _shrunk(geoms, p.overlap_epsilon_m)
-        return (_overlaps(geoms, shrunk, tree, ids, context)
-                + _held_conflicts(geoms, shrunk, keys, ids, held, context))
+    tree_built: Future = Future()
 
     def each_plot() -> list[Issue]:
-        return (_code_issues(codes, keys, ids, geoms, context.metric_srid)
-                + _gaps(geoms, tree, ids, context)
-                + _size_issues(geoms, layer.column("land_use"), ids, context)
+        # Sizes, plots against the boundaries and the roads: long GEOS and numpy calls,
+        # which hold no GIL. Only the last needs the tree.
+        return (_size_issues(geoms, layer.column("land_use"), ids, context)
                 + _outside(geoms, ids, context)
-                + _road_access(geoms, tree, roads, ids, context)
-                + _env_buffers(geoms, layer.column("env_group"), ids, context))
+                + _road_access(geoms, tree_built.result(), roads, ids, context))
 
-    # Two halves of about equal cost, in two threads: shapely and numpy release the GIL
-    # in their vectorised calls, so a 100k-plot upload is checked on both cores. The
-    # result is sorted by the caller, so the order the halves finish in does not matter.
-    if len(geoms) < _PARALLEL_FROM:
-        return pairwise() + each_plot()
-    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="validate") as pool:
-        first = pool.submit(pairwise)
-        rest = each_plot()
-        return first.result() + rest
+    # Two lanes: the per-plot rules in a worker thread (started before the tree is built),
+    # the pairwise ones and the codes here, their big calls split in halves. The caller
+    # sorts the issues.
+    rest = pool.submit(each_plot) if pool is not None else None
+    try:
+        tree = shapely.STRtree(geoms)
+        tree.query(geoms[:1])  # built now (GEOS builds on the first query), then shared
+    except BaseException as exc:
+        tree_built.set_exception(exc)
+        raise
+    tree_built.set_result(tree)
+    if rest is None:
+        rest = _submit(None, each_plot)
+    bounds = shapely.bounds(geoms)
+    # One index-only query gives every pair the overlap and gap rules look at; the pairs'
+    # envelopes then rule out most of them before any geometry is compared.
+    near = envelope_pairs(tree, bounds, p.gap_width_m, halves)
+    ex, ey = envelope_overlap(bounds[near[0]], bounds[near[1]])
+    return (_overlaps(geoms, tree, near, ex, ey, ids, context)
+            + _held_conflicts(geoms, tree, bounds, keys, ids, held, context)
+            + _gaps(geoms, near, ex, ey, ids, context, halves)
+            + _code_issues(codes, keys, ids, geoms, context.metric_srid)
+            + _env_buffers(geoms, layer.column("env_group"), ids, context)
+            + rest.result())
 
 
-def _code_issues(codes: list[str | None], folded: list[str | None], ids: np.ndarray,
+def _code_issues(codes: np.ndarray, folded: np.ndarray, ids: np.ndarray,
                  geoms: np.ndarray, srid: int) -> list[Issue]:
     issues = []
     keys = pd.Series(folded, dtype=object)
@@ -254,40 +339,46 @@ def _code_issues(codes: list[str | None], folded: list[str | None], ids: np.ndar
     return issues
 
 
-def _overlaps(geoms: np.ndarray, shrunk: np.ndarray, tree: shapely.STRtree, ids: np.ndarray,
-              context: ValidationContext) -> list[Issue]:
-    pairs = tree.query(shrunk, predicate="intersects")
+def _may_share(ex: np.ndarray, ey: np.ndarray, tolerance: float) -> np.ndarray:
+    """Pairs whose envelopes (overlapping by ``ex`` × ``ey``) share more than ``tolerance``
+    m², with a margin for rounding: only those plots can share more than that."""
+    return (ex > 0) & (ey > 0) & (ex * ey > tolerance / 2)
+
+
+def _overlaps(geoms: np.ndarray, tree: shapely.STRtree, near: np.ndarray, ex: np.ndarray,
+              ey: np.ndarray, ids: np.ndarray, context: ValidationContext) -> list[Issue]:
+    p = context.params
+    sharing = np.unique(near[:, _may_share(ex, ey, p.overlap_tolerance_m2)])
+    if len(sharing) == 0:
+        return []
+    pairs = tree.query(shrunk(geoms[sharing], p.overlap_epsilon_m), predicate="intersects")
+    pairs[0] = sharing[pairs[0]]
     pairs = pairs[:, pairs[0] != pairs[1]]
     pairs = np.unique(np.sort(pairs, axis=0), axis=1)
     if pairs.shape[1] == 0:
         return []
     shared = shapely.intersection(geoms[pairs[0]], geoms[pairs[1]])
     area = shapely.area(shared)
-    hit = np.flatnonzero(area > context.params.overlap_tolerance_m2)
+    hit = np.flatnonzero(area > p.overlap_tolerance_m2)
     locs = _storage(shared[hit], context.metric_srid)
     return [make_issue("plots_overlap", LayerRole.PLOTS, int(ids[pairs[0, k]]), loc,
                        other_feature=int(ids[pairs[1, k]]), area_m2=_r(area[k]))
             for k, loc in zip(hit, locs, strict=True)]
 
 
-def _near_pairs(geoms: np.ndarray, tree: shapely.STRtree, distance: float) -> np.ndarray:
-    """(i < j) pairs whose envelopes come within ``distance``: an index-only query."""
-    bounds = shapely.bounds(geoms)
-    grown = shapely.box(bounds[:, 0] - distance, bounds[:, 1] - distance,
-                        bounds[:, 2] + distance, bounds[:, 3] + distance)
-    return _pairs(tree.query(grown))
-
-
-def _gaps(geoms: np.ndarray, tree: shapely.STRtree, ids: np.ndarray,
-          context: ValidationContext) -> list[Issue]:
+def _gaps(geoms: np.ndarray, near: np.ndarray, ex: np.ndarray, ey: np.ndarray,
+          ids: np.ndarray, context: ValidationContext, halves: Halves) -> list[Issue]:
     p = context.params
-    near = _near_pairs(geoms, tree, p.gap_width_m)
-    apart = shapely.distance(geoms[near[0]], geoms[near[1]])
-    near = near[:, (apart > 0) & (apart < p.gap_width_m)]
+    r = p.gap_width_m
+    # Plots are at least as far apart as their envelopes: pairs whose envelopes are
+    # ``gap_width_m`` apart or more are dropped (with a margin for rounding) unmeasured.
+    envelope_apart = np.hypot(np.maximum(-ex, 0), np.maximum(-ey, 0))
+    near = near[:, envelope_apart < r + 1e-9 * (1 + r)]
+    apart = halves.map(shapely.distance, geoms[near[0]], geoms[near[1]])
+    near = near[:, (apart > 0) & (apart < r)]
     if near.shape[1] == 0:
         return []
     a, b = geoms[near[0]], geoms[near[1]]
-    r = p.gap_width_m
 
     def closed(g: np.ndarray) -> np.ndarray:
         return shapely.buffer(shapely.buffer(g, r, join_style="mitre"), -r, join_style="mitre")
@@ -302,61 +393,22 @@ def _gaps(geoms: np.ndarray, tree: shapely.STRtree, ids: np.ndarray,
             for k, loc in zip(hit, locs, strict=True)]
 
 
-def _shrunk(geoms: np.ndarray, epsilon: float) -> np.ndarray:
-    """Every vertex moved ``epsilon`` towards the mean of its geometry's vertices.
+def _exempt(land_use: np.ndarray, uses: Sequence[str]) -> np.ndarray:
+    """Plots whose land use (as text, stripped, lower-cased) is one of ``uses``."""
+    def exempt(value: Any) -> bool:
+        return str(value).strip().lower() in uses
 
-    Cheaper than a negative buffer and enough to part plots that only touch; for concave
-    shapes an edge may move outwards instead, which only adds candidates that the
-    shared-area test then drops.
-    """
-    coords, index = shapely.get_coordinates(geoms, return_index=True)
-    count = np.bincount(index, minlength=len(geoms)).clip(min=1)
-    centre = np.column_stack([np.bincount(index, coords[:, k], len(geoms)) / count
-                              for k in (0, 1)])
-    towards = centre[index] - coords
-    length = np.hypot(towards[:, 0], towards[:, 1])
-    length[length == 0] = 1.0
-    moved = coords + towards * (epsilon / length)[:, None]
-    return shapely.transform(geoms, lambda _xy: moved)
-
-
-def _widths(geoms: np.ndarray) -> np.ndarray:
-    """Short side of each geometry's minimum rotated rectangle, in metres.
-
-    Four-cornered rectangles (most plots) are measured from their own sides; the others
-    go through GEOS's minimum rotated rectangle.
-    """
-    width = np.zeros(len(geoms))
-    four = (shapely.get_type_id(geoms) == 3) & (shapely.get_num_coordinates(geoms) == 5)
-    four[four] = shapely.get_num_interior_rings(geoms[four]) == 0
-    if four.any():
-        ring = shapely.get_coordinates(geoms[four]).reshape(-1, 5, 2)
-        sides = np.diff(ring, axis=1)
-        lengths = np.hypot(sides[..., 0], sides[..., 1])
-        dots = np.abs(np.einsum("nij,nij->ni", sides, np.roll(sides, -1, axis=1)))
-        square = (dots[:, :4] <= 1e-6 * lengths[:, :4] * np.roll(lengths, -1, axis=1)[:, :4]
-                  ).all(axis=1)
-        width[np.flatnonzero(four)[square]] = np.minimum(lengths[square, 0],
-                                                         lengths[square, 1])
-        four[np.flatnonzero(four)[~square]] = False
-    rest = np.flatnonzero(~four)
-    rect = shapely.minimum_rotated_rectangle(geoms[rest])
-    is_poly = shapely.get_type_id(rect) == 3
-    # A rotated rectangle has one ring of 5 points; its coordinates are that ring's.
-    coords = shapely.get_coordinates(rect[is_poly]).reshape(-1, 5, 2)
-    side_a = np.hypot(*(coords[:, 1] - coords[:, 0]).T)
-    side_b = np.hypot(*(coords[:, 2] - coords[:, 1]).T)
-    width[rest[is_poly]] = np.minimum(side_a, side_b)
-    return width
+    if any("na" in u or "none" in u for u in uses):  # "none", "nan"... may be a use
+        return np.array([exempt(u) for u in land_use], dtype=bool)
+    return _per_value(land_use, exempt, False).astype(bool)
 
 
 def _size_issues(geoms: np.ndarray, land_use: np.ndarray, ids: np.ndarray,
                  context: ValidationContext) -> list[Issue]:
     p = context.params
-    area, width = shapely.area(geoms), _widths(geoms)
+    area, width = shapely.area(geoms), widths(geoms)
     sliver = (area < p.sliver_area_m2) | (width < p.sliver_width_m)
-    exempt = np.isin(np.array([str(u).strip().lower() for u in land_use]),
-                     list(p.small_plot_exempt_uses))
+    exempt = _exempt(land_use, p.small_plot_exempt_uses)
     small = ~sliver & ~exempt & (area < p.min_area_m2)
     narrow = ~sliver & ~exempt & (width < p.min_width_m)
     flagged = np.flatnonzero(sliver | small | narrow)
@@ -407,20 +459,38 @@ def _outside_parts(geoms: np.ndarray, boundary: BaseGeometry, context: Validatio
     return candidates[keep], parts[keep], area[keep]
 
 
-def _held_conflicts(geoms: np.ndarray, shrunk: np.ndarray, keys: list[str | None],
-                    ids: np.ndarray, held: _Held, context: ValidationContext) -> list[Issue]:
+def _held_conflicts(geoms: np.ndarray, tree: shapely.STRtree, bounds: np.ndarray,
+                    keys: np.ndarray, ids: np.ndarray, held: _Held,
+                    context: ValidationContext) -> list[Issue]:
     p = context.params
     if len(held.geoms) == 0:
         return []
-    upload_i, held_j = held.tree.query(shrunk, predicate="intersects")
+    # Only plots whose envelope shares more than the tolerance with a held plot's can
+    # conflict with it; those are shrunk and queried against the held plots.
+    held_j, plot_i = tree.query(held.geoms)
+    ex, ey = envelope_overlap(held.bounds[held_j], bounds[plot_i])
+    sharing = np.unique(plot_i[_may_share(ex, ey, p.overlap_tolerance_m2)])
+    if len(sharing) == 0:
+        return []
+    upload_i, held_j = held.tree.query(shrunk(geoms[sharing], p.overlap_epsilon_m),
+                                       predicate="intersects")
     if len(upload_i) == 0:
         return []
-    shared = shapely.intersection(geoms[upload_i], held.geoms[held_j])
-    inter = shapely.area(shared)
-    union = shapely.area(geoms[upload_i]) + shapely.area(held.geoms[held_j]) - inter
+    upload_i = sharing[upload_i]
     same_code = np.array([keys[i] == held.codes[j] for i, j in zip(upload_i, held_j,
-                                                                           strict=True)])
-    carried = same_code & (inter >= p.carry_over_iou * union)
+                                                                           strict=True)],
+                         dtype=bool)
+    # A held plot carried over as it is (same code, same coordinates) is never reported:
+    # its pair skips the overlay.
+    unchanged = same_code.copy()
+    unchanged[same_code] = shapely.equals_identical(geoms[upload_i[same_code]],
+                                                    held.geoms[held_j[same_code]])
+    shared = np.full(len(upload_i), None, dtype=object)
+    shared[~unchanged] = shapely.intersection(geoms[upload_i[~unchanged]],
+                                              held.geoms[held_j[~unchanged]])
+    inter = shapely.area(shared)  # NaN for the unchanged ones, which are carried
+    union = shapely.area(geoms[upload_i]) + shapely.area(held.geoms[held_j]) - inter
+    carried = unchanged | (same_code & (inter >= p.carry_over_iou * union))
     hit = np.flatnonzero(~carried & (inter > p.overlap_tolerance_m2))
     locs = _storage(shared[hit], context.metric_srid)
     return [make_issue("held_plot_conflict", LayerRole.PLOTS, int(ids[upload_i[k]]), loc,
@@ -469,12 +539,15 @@ def _env_group(value: Any) -> str | None:
 
 def _env_buffers(geoms: np.ndarray, env: np.ndarray, ids: np.ndarray,
                  context: ValidationContext) -> list[Issue]:
-    groups = np.array([_env_group(v) for v in env], dtype=object)
+    buffers = _buffers(context)
+    if not buffers:
+        return []
+    groups = _per_value(env, _env_group, None)
     restricted = np.flatnonzero(np.isin(groups, list(context.params.restricted_env_groups)))
     if len(restricted) == 0:
         return []
     issues = []
-    for row, distance, area in _buffers(context):
+    for row, distance, area in buffers:
         near = restricted[shapely.dwithin(area, geoms[restricted], distance)]
         if len(near) == 0:
             continue
