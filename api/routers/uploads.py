@@ -111,6 +111,8 @@ class JobPublic(BaseModel):
     revision_id: int | None
     error_code: str | None
     error_detail: str | None
+    error_extra: dict[str, Any] | None = Field(
+        None, description="The problem's extension members: file, layer, feature, row…")
     created_at: dt.datetime
     created_at_jalali: str
     links: dict[str, str]
@@ -145,7 +147,7 @@ def _job_public(job: Any) -> JobPublic:
     return JobPublic(id=job.id, status=job.status.value, progress=job.progress,
                      message=job.message, filename=job.filename, revision_id=job.revision_id,
                      error_code=job.error_code, error_detail=job.error_detail,
-                     created_at=job.created_at,
+                     error_extra=job.error_extra, created_at=job.created_at,
                      created_at_jalali=jalali(job.created_at, digits="latin"), links=links)
 
 

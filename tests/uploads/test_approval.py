@@ -83,10 +83,22 @@ def test_next_approval_supersedes_the_previous(session) -> None:
     world = plan_world(session)
     first = _submitted(session, world, BASE)
     approve(session, first, user=world["users"]["wg"], decision_ref="WG-1")
+    started = InfrastructureAsset(zone_id=world["district"].zone_id,
+                                  district_id=world["district"].id, network="power",
+                                  kind="plan_r1", name_en="feeder being built",
+                                  status=WorkStatus.UNDER_CONSTRUCTION,
+                                  geom="SRID=4326;LINESTRING(49.40 37.40, 49.41 37.40)")
+    session.add(started)
+    session.commit()
     second = _submitted(session, world, CHANGED)
     approve(session, second, user=world["users"]["wg"], decision_ref="WG-2")
     session.expire_all()
     assert (first.status, second.status) == (RevisionStatus.SUPERSEDED, RevisionStatus.APPROVED)
+    # The first plan's planned road went with it; what is being built stays.
+    assets = session.execute(sa.select(InfrastructureAsset.kind, InfrastructureAsset.status)
+                             .order_by(InfrastructureAsset.kind)).all()
+    assert assets == [("plan_r1", WorkStatus.UNDER_CONSTRUCTION),
+                      ("plan_r2", WorkStatus.PLANNED)]
 
 
 def test_only_working_group_decides(session) -> None:

@@ -169,3 +169,20 @@ def test_background_job_fails_with_the_problem_code(api, tmp_path) -> None:
     assert job["error_code"] not in (None, "internal_error")
     assert len(client.get("/revisions", headers=auth(client, "staff")).json()["items"]) == before
     assert not any((api["settings"].upload_dir / "incoming").glob("*"))
+
+
+def test_background_job_names_the_feature_like_the_inline_problem(api, tmp_path) -> None:
+    """A refusal in a job keeps what the inline problem says: code, file, layer, feature."""
+    client = api["client"]
+    bad = tmp_path / "plan.geojson"
+    bad.write_text(json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "geometry": {"type": "Point", "coordinates": [49.4, 37.4]},
+         "properties": {}}, 7]}), encoding="utf-8")
+    inline = upload(client, bad)
+    problem = inline.json()
+    assert inline.status_code == 400 and problem["feature"] == 1
+    job = _wait(client, upload(client, bad, background="true").headers["Location"],
+                auth(client, "cons"))
+    assert job["status"] == "failed" and job["error_code"] == problem["code"]
+    assert job["error_extra"] == {"file": "plan.geojson", "layer": "plan", "feature": 1}
+    assert {k: problem[k] for k in job["error_extra"]} == job["error_extra"]

@@ -120,3 +120,5 @@ class UploadJob(Timestamped, Base):
     finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     error_code: Mapped[str | None] = mapped_column(sa.String(64))
     error_detail: Mapped[str | None] = mapped_column(sa.String(2000))
+    # The problem's extension members: file, layer, feature index or row, limit…
+    error_extra: Mapped[dict[str, Any] | None] = mapped_column(JSONType)

@@ -444,8 +444,8 @@ def approve(session: Session, revision: PlanRevision, *, user: User, decision_re
     Plots that disappear get ``valid_to``; reshaped and recoded plots become new versions
     linked by :class:`~zones.model.PlotLineage` (``amend``); roads and utilities become
     planned infrastructure and a customs site a candidate; the previous approved revision
-    is superseded. A held plot that would change refuses the whole approval
-    (``held_plot_would_change``). Any failure rolls everything back.
+    is superseded, with what it planned and nobody started. A held plot that would change
+    refuses the whole approval (``held_plot_would_change``). Any failure rolls everything back.
     """
     check_decider(revision, user)
     _require_status(revision, RevisionStatus.SUBMITTED, RevisionStatus.APPROVED)
@@ -457,9 +457,27 @@ def approve(session: Session, revision: PlanRevision, *, user: User, decision_re
                 PlanRevision.status == RevisionStatus.APPROVED,
                 PlanRevision.id != revision.id)):
             previous.status = RevisionStatus.SUPERSEDED
+            _withdraw_planned(session, revision.district_id, previous.number)
         _decide(revision, RevisionStatus.APPROVED, user, decision_ref, comments)
         session.flush()
     return revision
+
+
+def _withdraw_planned(session: Session, district_id: int, number: int) -> None:
+    """What a superseded revision planned and nobody started goes with it: its roads and
+    utilities still ``planned`` are deleted (audited), its candidate customs sites rejected.
+    Works under construction or complete stay: they exist on the ground."""
+    district = session.get(District, district_id)
+    assert district is not None
+    for asset in session.scalars(sa.select(InfrastructureAsset).where(
+            InfrastructureAsset.district_id == district_id,
+            InfrastructureAsset.kind == f"plan_r{number}",
+            InfrastructureAsset.status == WorkStatus.PLANNED)):
+        session.delete(asset)
+    for site in session.scalars(sa.select(CustomsSite).where(
+            CustomsSite.code.startswith(f"{district.code}-R{number}-", autoescape=True),
+            CustomsSite.status == SiteStatus.CANDIDATE)):
+        site.status = SiteStatus.REJECTED
 
 
 # --- publication ---------------------------------------------------------------------

@@ -12,10 +12,12 @@ from __future__ import annotations
 import logging
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from zones import errors
+from zones.audit import jsonable
 from zones.model import JobStatus, UploadJob, User, utcnow
 from zones.services.revisions import create_revision, find_district
 from zones.settings import Settings
@@ -91,16 +93,20 @@ class UploadJobs:
             self._update(job_id, status=JobStatus.SUCCEEDED, progress=100, message="stored",
                          revision_id=revision_id, finished_at=utcnow())
         except errors.ZonesError as exc:
-            self._fail(job_id, exc.code, exc.detail)
+            self._fail(job_id, exc.code, exc.detail, exc.extra)
         except Exception as exc:  # a job must end as failed, never vanish
             log.exception("upload job %s failed", job_id)
             self._fail(job_id, "internal_error", type(exc).__name__)
         finally:
             Path(path).unlink(missing_ok=True)
 
-    def _fail(self, job_id: int, code: str, detail: str) -> None:
+    def _fail(self, job_id: int, code: str, detail: str,
+              extra: dict[str, Any] | None = None) -> None:
+        """The job failed with this problem: its code, detail and extension members (the
+        file, layer, feature index or row the inline upload's problem would name)."""
         self._update(job_id, status=JobStatus.FAILED, message="failed", error_code=code,
-                     error_detail=detail[:2000], finished_at=utcnow())
+                     error_detail=detail[:2000], error_extra=jsonable(extra or {}),
+                     finished_at=utcnow())
 
     def _update(self, job_id: int, **values: object) -> None:
         with self.sessions() as session:

@@ -21,6 +21,9 @@ def upgrade() -> None:
     with op.batch_alter_table("plan_feature", schema=None) as batch_op:
         batch_op.drop_geospatial_index("idx_plan_feature_geom", postgresql_using="gist",
                                        column_name="geom")
+    if op.get_bind().dialect.name == "sqlite":
+        # SpatiaLite's DisableSpatialIndex stops maintaining the R*Tree but leaves it.
+        op.execute("DROP TABLE IF EXISTS idx_plan_feature_geom")
 
 
 def downgrade() -> None:
