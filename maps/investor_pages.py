@@ -26,11 +26,11 @@ FORM_TEXT = ("refused", "sending", "plots_failed", "no_plot_chosen", "remove", "
              "whole_zone")
 
 
-def _common(lang: str, static_prefix: str, title: str, *, extra_css: tuple[str, ...] = ()
-            ) -> dict[str, Any]:
+def _common(lang: str, static_prefix: str, title: str, *, extra_css: tuple[str, ...] = (),
+            root: str = "") -> dict[str, Any]:
     """What every investor page passes to ``base_page.html``."""
     rtl = direction(lang) == "rtl"
-    return {"lang": lang, "dir": direction(lang), "title": title,
+    return {"root": root, "lang": lang, "dir": direction(lang), "title": title,
             "t": lambda key: t(key, lang), "switch_lang": other_lang(lang),
             "switch_label": t("page.switch_language", lang),
             "page_css": [*extra_css, *page_css(static_prefix, rtl=rtl),
@@ -62,7 +62,8 @@ def _investor_query(investor_ref: str | None, lang: str) -> str:
 
 def render_investor_home(investor: dict[str, Any], *, units: list[dict[str, Any]],
                          requests: list[dict[str, Any]], lang: str = "fa",
-                         static_prefix: str = "/static", staff_view: bool = False) -> str:
+                         static_prefix: str = "/static", staff_view: bool = False,
+                         root: str = "") -> str:
     """The "my units and requests" page.
 
     ``investor``: ref, name_fa, name_en. ``units``: ref, name_fa, name_en, status.
@@ -74,7 +75,7 @@ def render_investor_home(investor: dict[str, Any], *, units: list[dict[str, Any]
     query = _investor_query(investor["ref"] if staff_view else None, lang)
     unit_rows = [{"ref": u["ref"], "name": _name(u, lang), "status": u["status"],
                   "status_label": label("status", u["status"], lang),
-                  "href": f"/units/{u['ref']}/page?lang={lang}"} for u in units]
+                  "href": f"{root}/units/{u['ref']}/page?lang={lang}"} for u in units]
     request_rows = [{
         "id": r["id"], "number": format_number(r["id"], lang),
         "purpose": t(f"inv.purpose.{r['purpose']}", lang),
@@ -84,10 +85,10 @@ def render_investor_home(investor: dict[str, Any], *, units: list[dict[str, Any]
         "submitted": format_date(r["created_at"], lang), "plot": _plot_text(r, lang)}
         for r in requests]
     return _environment().get_template("investor_home.html").render(
-        **_common(lang, static_prefix, t("inv.home_title", lang)),
+        **_common(lang, static_prefix, t("inv.home_title", lang), root=root),
         switch_href=_investor_query(investor["ref"] if staff_view else None, other_lang(lang)),
         investor={"ref": investor["ref"], "name": _name(investor, lang)},
-        units=unit_rows, requests=request_rows, new_href=f"/my/requests/new{query}")
+        units=unit_rows, requests=request_rows, new_href=f"{root}/my/requests/new{query}")
 
 
 def _leaflet(static_prefix: str, rtl: bool) -> tuple[str, str]:
@@ -100,7 +101,8 @@ def _leaflet(static_prefix: str, rtl: bool) -> tuple[str, str]:
 def render_request_form(investor: dict[str, Any], *, units: list[dict[str, Any]],
                         districts: list[dict[str, Any]], lang: str = "fa",
                         static_prefix: str = "/static", staff_view: bool = False,
-                        basemap_url: str | None = None, basemap_attribution: str = "") -> str:
+                        basemap_url: str | None = None, basemap_attribution: str = "",
+                        root: str = "") -> str:
     """The allocation-request form: a map of vacant plots to pick from, and the needs.
 
     ``units``: the investor's own units (ref, name_fa, name_en) for an expansion;
@@ -113,8 +115,8 @@ def render_request_form(investor: dict[str, Any], *, units: list[dict[str, Any]]
     query = _investor_query(investor["ref"] if staff_view else None, lang)
     script = {
         "lang": lang, "rtl": rtl, "locale": "fa-IR" if lang == "fa" else "en-GB",
-        "plotsUrl": "/plots", "submitUrl": "/requests",
-        "doneUrl": f"/my{query}", "statuses": list(VACANT_STATUSES),
+        "plotsUrl": f"{root}/plots", "submitUrl": f"{root}/requests",
+        "doneUrl": f"{root}/my{query}", "statuses": list(VACANT_STATUSES),
         "landUses": list(REQUEST_LAND_USES),
         "investorRef": investor["ref"] if staff_view else None,
         "basemap": basemap_url, "attribution": basemap_attribution,
@@ -122,7 +124,8 @@ def render_request_form(investor: dict[str, Any], *, units: list[dict[str, Any]]
         "districts": [{"code": d["code"], "name": _name(d, lang) or d["code"]}
                       for d in districts]}
     return _environment().get_template("request_form.html").render(
-        **_common(lang, static_prefix, t("inv.form_title", lang), extra_css=(leaflet_css,)),
+        **_common(lang, static_prefix, t("inv.form_title", lang), extra_css=(leaflet_css,),
+                  root=root),
         switch_href=_investor_query(investor["ref"] if staff_view else None, other_lang(lang)),
         investor={"ref": investor["ref"], "name": _name(investor, lang)},
         units=[{"ref": u["ref"], "name": _name(u, lang)} for u in units],
@@ -132,6 +135,6 @@ def render_request_form(investor: dict[str, Any], *, units: list[dict[str, Any]]
                          for k in ExpansionKind],
         env_groups=[(g.value, ENV_GROUP_FA[g.value] if lang == "fa" else g.value)
                     for g in EnvGroup],
-        back_href=f"/my{query}", script=script, leaflet_js=leaflet_js,
+        back_href=f"{root}/my{query}", script=script, leaflet_js=leaflet_js,
         common_js=f"{mount_url('maps', static_prefix)}/zones-page.js",
         page_js=f"{mount_url('maps', static_prefix)}/request-form.js")

@@ -23,9 +23,9 @@ DIFF_KINDS = ("added", "removed", "reshaped", "recoded", "rezoned")
 WHERE_KEYS = ("file", "layer", "feature", "row", "entry", "layers")
 
 
-def _common(lang: str, static_prefix: str, title: str) -> dict[str, Any]:
+def _common(lang: str, static_prefix: str, title: str, root: str = "") -> dict[str, Any]:
     rtl = direction(lang) == "rtl"
-    return {"lang": lang, "dir": direction(lang), "title": title,
+    return {"root": root, "lang": lang, "dir": direction(lang), "title": title,
             "t": lambda key: t(key, lang), "switch_lang": other_lang(lang),
             "switch_label": t("page.switch_language", lang),
             "page_css": [*page_css(static_prefix, rtl=rtl),
@@ -46,7 +46,7 @@ def _district_name(row: dict[str, Any], lang: str) -> str:
 
 def render_plans_page(revisions: list[dict[str, Any]], districts: list[dict[str, Any]], *,
                       can_upload: bool, can_review: bool = False, lang: str = "fa",
-                      static_prefix: str = "/static") -> str:
+                      static_prefix: str = "/static", root: str = "") -> str:
     """The revisions the viewer may see (newest first) and, for uploaders, the upload form.
 
     ``revisions``: dicts with id, number, status, district_code, district_name_fa/en,
@@ -64,12 +64,12 @@ def render_plans_page(revisions: list[dict[str, Any]], districts: list[dict[str,
     choices = [{"code": d["code"], "name": (d["name_fa"] if lang == "fa" else d["name_en"])
                 or d["code"]} for d in districts]
     script = {"lang": lang, "locale": "fa-IR" if lang == "fa" else "en-GB",
-              "uploadUrl": "/districts/{code}/uploads", "jobUrl": "/jobs/{id}",
-              "revisionPage": f"/plans/{{id}}?lang={lang}", "whereKeys": list(WHERE_KEYS),
+              "uploadUrl": f"{root}/districts/{{code}}/uploads", "jobUrl": f"{root}/jobs/{{id}}",
+              "revisionPage": f"{root}/plans/{{id}}?lang={lang}", "whereKeys": list(WHERE_KEYS),
               "where": {k: t(f"plans.where.{k}", lang) for k in WHERE_KEYS},
               "text": {k: t(f"plans.{k}", lang) for k in ("refused", "failed", "uploading")}}
     return _environment().get_template("plans.html").render(
-        **_common(lang, static_prefix, t("plans.title", lang)), rows=rows,
+        **_common(lang, static_prefix, t("plans.title", lang), root), rows=rows,
         districts=choices, can_upload=can_upload, can_review=can_review,
         roles=[(r.value, t(f"plans.role.{r.value}", lang)) for r in LayerRole],
         formats=[f.value for f in FileFormat], script=script,
@@ -97,7 +97,7 @@ def _problem_rows(report: dict[str, Any], lang: str) -> list[dict[str, Any]]:
 def render_revision_page(revision: dict[str, Any], report: dict[str, Any], *,
                          can_submit: bool, can_review: bool = False, lang: str = "fa",
                          static_prefix: str = "/static", basemap_url: str | None = None,
-                         basemap_attribution: str = "") -> str:
+                         basemap_attribution: str = "", root: str = "") -> str:
     """One revision: header, a map of its features and problems, the problem list, the diff.
 
     ``revision``: id, number, status, district_code, district_name_fa/en, uploaded_by,
@@ -129,7 +129,7 @@ def render_revision_page(revision: dict[str, Any], report: dict[str, Any], *,
     problems = _problem_rows(report, lang)
     submittable = revision["status"] == "draft" and revision["error_count"] == 0
     leaflet_js, leaflet_css = _leaflet(static_prefix, rtl)
-    base = f"/revisions/{rid}"
+    base = f"{root}/revisions/{rid}"
     script = {
         "lang": lang, "rtl": rtl, "locale": "fa-IR" if lang == "fa" else "en-GB",
         "colours": SEVERITY_COLOURS,
@@ -147,7 +147,7 @@ def render_revision_page(revision: dict[str, Any], report: dict[str, Any], *,
                  "where": {k: t(f"plans.where.{k}", lang) for k in WHERE_KEYS}},
     }
     return _environment().get_template("plan_revision.html").render(
-        **_common(lang, static_prefix, title), revision_id=rid, details=details,
+        **_common(lang, static_prefix, title, root), revision_id=rid, details=details,
         status=revision["status"], status_label=t(f"plans.status.{revision['status']}", lang),
         problems=problems, notices=[{"code": n["code"], "message": (n.get("message") or {})
                                      .get(lang, "")} for n in report.get("notices") or []],

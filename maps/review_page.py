@@ -111,7 +111,7 @@ def _request_row(r: dict[str, Any], competing: list[dict[str, Any]], lang: str,
 def render_review_page(revisions: list[dict[str, Any]], requests: list[dict[str, Any]], *,
                        criteria: list[tuple[str, float]], can_decide: bool, can_review: bool,
                        lang: str = "fa", static_prefix: str = "/static",
-                       now: dt.datetime | None = None) -> str:
+                       now: dt.datetime | None = None, root: str = "") -> str:
     """The queue page: ``revisions`` and ``requests`` oldest first, as the router loaded them.
 
     ``revisions``: dicts with id, number, title, district_code, district_name_fa/en,
@@ -134,7 +134,7 @@ def render_review_page(revisions: list[dict[str, Any]], requests: list[dict[str,
               "status": {s: t(f"review.status.{s}", lang) for s in REQUEST_STATUSES},
               "text": {k: t(f"review.{k}", lang) for k in _TEXT_KEYS}}
     return _environment().get_template("review.html").render(
-        lang=lang, dir=direction(lang), title=t("review.title", lang),
+        root=root, lang=lang, dir=direction(lang), title=t("review.title", lang),
         t=lambda key: t(key, lang), switch_lang=other_lang(lang),
         switch_label=t("page.switch_language", lang), page_css=[*page_css(static_prefix, rtl=rtl),
                   f"{mount_url('maps', static_prefix)}/review.css"],

@@ -98,7 +98,8 @@ def investor_home(session: SessionDep, settings: SettingsDep, user: CurrentUser,
     return HTMLResponse(render_investor_home(
         {"ref": row.ref, "name_fa": row.name_fa, "name_en": row.name_en},
         units=_units(session, row), requests=_requests(session, row), lang=lang,
-        static_prefix=settings.static_prefix, staff_view=user.role in STAFF_ROLES))
+        static_prefix=settings.static_prefix, staff_view=user.role in STAFF_ROLES,
+        root=settings.root_path.rstrip("/")))
 
 
 @router.get("/my/requests/new", response_class=HTMLResponse,
@@ -114,4 +115,4 @@ def request_form(session: SessionDep, settings: SettingsDep, user: CurrentUser,
         districts=[{"code": c, "name_fa": fa, "name_en": en} for c, fa, en in districts],
         lang=lang, static_prefix=settings.static_prefix,
         staff_view=user.role in STAFF_ROLES, basemap_url=settings.basemap_url,
-        basemap_attribution=settings.basemap_attribution))
+        basemap_attribution=settings.basemap_attribution, root=settings.root_path.rstrip("/")))

@@ -60,7 +60,7 @@ def plans_page(session: SessionDep, settings: SettingsDep, user: CurrentUser,
         _rows(session, _visible(user), limit=LIST_LIMIT),
         [{"code": c, "name_fa": fa, "name_en": en} for c, fa, en in districts],
         can_upload=user.role in SUBMITTERS, can_review=user.role in REVIEWERS, lang=lang,
-        static_prefix=settings.static_prefix))
+        static_prefix=settings.static_prefix, root=settings.root_path.rstrip("/")))
 
 
 @router.get("/plans/{revision_id}", response_class=HTMLResponse,
@@ -73,4 +73,5 @@ def revision_page(revision_id: Annotated[int, Path(ge=1)], session: SessionDep,
     return HTMLResponse(render_revision_page(
         row, revision.report or {}, can_submit=user.role in SUBMITTERS,
         can_review=user.role in REVIEWERS, lang=lang, static_prefix=settings.static_prefix,
-        basemap_url=settings.basemap_url, basemap_attribution=settings.basemap_attribution))
+        basemap_url=settings.basemap_url, basemap_attribution=settings.basemap_attribution,
+        root=settings.root_path.rstrip("/")))

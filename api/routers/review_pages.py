@@ -112,4 +112,5 @@ def review_page(session: SessionDep, settings: SettingsDep, user: CurrentUser,
     return HTMLResponse(render_review_page(
         queued_revisions(session), queued_requests(session, settings), criteria=criteria,
         can_decide=user.role is Role.WORKING_GROUP, can_review=user.role in STAFF_ROLES,
-        lang=lang, static_prefix=settings.static_prefix, now=utcnow()))
+        lang=lang, static_prefix=settings.static_prefix, now=utcnow(),
+        root=settings.root_path.rstrip("/")))

@@ -80,7 +80,7 @@
     clearMessages();
     busy(form, true);
     var id = form.getAttribute("data-revision");
-    post("/revisions/" + id + "/" + action, { decision_ref: ref.value.trim(),
+    post(zonesPage.url("/revisions/" + id + "/" + action), { decision_ref: ref.value.trim(),
                                               comments: comments || null })
       .then(function (revision) {
         leave(document.getElementById("revision-" + id), "revisions");
@@ -135,7 +135,8 @@
     wait.value = "";
     wait.textContent = data.text.loading;
     select.appendChild(wait);
-    return getJSON("/requests/" + id + "/matches?limit=" + data.matches).then(function (found) {
+    var matches = zonesPage.url("/requests/" + id + "/matches?limit=" + data.matches);
+    return getJSON(matches).then(function (found) {
       select.textContent = "";
       if (!found.items.length) {
         var none = document.createElement("option");
@@ -211,7 +212,7 @@
     }
     if (body === null) { return; }
     busy(form, true);
-    post("/requests/" + form.getAttribute("data-request") + "/" + action, body)
+    post(zonesPage.url("/requests/" + form.getAttribute("data-request") + "/" + action), body)
       .then(function (request) {
         busy(form, false);
         refresh(item, request);
@@ -236,8 +237,8 @@
         var plot = button.getAttribute("data-plot").split("/");
         clearMessages();
         button.disabled = true;
-        post("/plots/" + encodeURIComponent(plot[0]) + "/" +
-             encodeURIComponent(plot.slice(1).join("/")) + "/lottery", {})
+        post(zonesPage.url("/plots/" + encodeURIComponent(plot[0]) + "/" +
+             encodeURIComponent(plot.slice(1).join("/")) + "/lottery"), {})
           .then(function (drawn) {
             button.disabled = false;
             showDone(data.text.lottery_done + " " + drawn.district + "/" + drawn.code + ": " +

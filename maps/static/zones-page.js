@@ -4,6 +4,12 @@
 var zonesPage = (function () {
   "use strict";
   var token = null;
+  // The service's path prefix behind a proxy ("" at the site root), from the page.
+  var rootMeta = document.querySelector('meta[name="zones-root"]');
+  var root = rootMeta ? rootMeta.getAttribute("content").replace(/\/+$/, "") : "";
+
+  /* ``path`` (absolute, "/requests/7") under the service's root. */
+  function url(path) { return root + path; }
 
   /* The problem body of a failed response (or its status text when it has none). */
   function readProblem(response) {
@@ -23,7 +29,7 @@ var zonesPage = (function () {
   /* The session's CSRF token (asked for once per page), sent as X-CSRF-Token. */
   function csrfToken() {
     if (token) { return Promise.resolve(token); }
-    return getJSON("/auth/session").then(function (s) { token = s.csrf_token; return token; });
+    return getJSON(url("/auth/session")).then(function (s) { token = s.csrf_token; return token; });
   }
 
   /* ``title`` in bold, the problem's code and detail after it, in ``box`` (role=alert).
@@ -50,6 +56,6 @@ var zonesPage = (function () {
     box.hidden = false;
   }
 
-  return { readProblem: readProblem, getJSON: getJSON, csrfToken: csrfToken,
+  return { url: url, readProblem: readProblem, getJSON: getJSON, csrfToken: csrfToken,
            showProblem: showProblem };
 })();
