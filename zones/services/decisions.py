@@ -30,7 +30,7 @@ from sqlalchemy.orm.util import identity_key
 
 from zones import errors
 from zones.audit import Trail
-from zones.db.backend import translate, translated_errors
+from zones.db.backend import translate
 from zones.model import (
     HELD_STATUSES,
     Allocation,
@@ -44,21 +44,22 @@ from zones.model import (
     ObligationKind,
     ObligationStatus,
     Plot,
-    PlotStatus,
     RequestPurpose,
     RequestStatus,
-    RequestStatusChange,
     Reservation,
     ReservationStatus,
-    Tenure,
     utcnow,
 )
-from zones.services.allocation import ALLOCATABLE, obligation_dues
+from zones.services.allocation import ALLOCATABLE, write_allocation
 from zones.services.matching import env_allowed
-from zones.services.requests import ALLOWED, release_reservations, transition
+from zones.services.requests import (
+    ALLOWED,
+    record_transition,
+    release_reservations,
+    transition,
+)
 from zones.services.scoring import gate_failures, total
 from zones.settings import Settings
-from zones.text import normalize
 
 T = TypeVar("T")
 RETRYABLE_SQLSTATES = frozenset({"40001", "40P01"})  # serialization failure, deadlock
@@ -259,7 +260,8 @@ class Approval:
 def _request_state_stmt() -> sa.Select[Any]:
     r, res = AllocationRequest, Reservation
     return (sa.select(r.id, r.investor_id, r.unit_id, r.status, r.purpose, r.env_group,
-                      r.licence_no, r.licence_expiry, res.id.label("held_id"),
+                      r.licence_no, r.licence_expiry, r.allocation_id, r.decision_ref,
+                      res.id.label("held_id"),
                       res.plot_id.label("held_plot_id"), res.expires_at.label("held_until"))
             .outerjoin(res, sa.and_(res.request_id == r.id,
                                     res.status == ReservationStatus.LIVE))
@@ -278,22 +280,9 @@ def _request_state(session: Session, request_id: int) -> sa.Row[Any]:
 
 
 @functools.cache
-def _approval_writes() -> dict[str, Any]:
-    """The approval's write statements, built once (values are bound per call)."""
-    return {
-        "allocation": sa.insert(Allocation).returning(*Allocation.__table__.c),
-        "obligations": sa.insert(Obligation).returning(*Obligation.__table__.c,
-                                                       sort_by_parameter_order=True),
-        "plot": sa.update(Plot).where(Plot.id == sa.bindparam("plot_id"))
-        .values(status=sa.bindparam("status")),
-        "reservation": sa.update(Reservation).where(Reservation.id == sa.bindparam("res_id"))
-        .values(status=ReservationStatus.CONVERTED, closed_at=sa.bindparam("closed_at")),
-        "request": sa.update(AllocationRequest)
-        .where(AllocationRequest.id == sa.bindparam("request_id"))
-        .values(status=RequestStatus.APPROVED, allocation_id=sa.bindparam("allocation_id"),
-                decision_ref=sa.bindparam("decision_ref")),
-        "history": sa.insert(RequestStatusChange),
-    }
+def _convert_reservation() -> sa.Update:
+    return (sa.update(Reservation).where(Reservation.id == sa.bindparam("res_id"))
+            .values(status=ReservationStatus.CONVERTED, closed_at=sa.bindparam("closed_at")))
 
 
 def _expire_cached(session: Session, *objects: tuple[type[Any], int]) -> None:
@@ -309,11 +298,11 @@ def approve(*, session: Session, request_id: int, actor: str, decision_ref: str,
             now: dt.datetime | None = None) -> Approval:
     """Allocate the reserved (or, for the working group, a named) plot; one transaction.
 
-    Creates the allocation and its obligations (the deadline rule of
-    :func:`~zones.services.allocation.obligation_dues`), marks the plot allocated, closes
-    the reservation and approves the request, every change audited. Contested plots make
-    this the hot path, so it runs as two locking reads and Core writes (ten round trips)
-    instead of ORM flushes.
+    Creates the allocation, its obligations and marks the plot allocated
+    (:func:`~zones.services.allocation.write_allocation`), closes the reservation and
+    approves the request (:func:`~zones.services.requests.record_transition`), every change
+    audited in one statement. Contested plots make this the hot path, so it runs as two
+    locking reads and Core writes instead of ORM flushes.
     """
     session.info["actor"] = actor  # the audit trail names who decided
 
@@ -336,41 +325,25 @@ def approve(*, session: Session, request_id: int, actor: str, decision_ref: str,
         plot = _plot_state(session, target, at)
         _check_vacant(plot, request.id)
         _check_gates(session, request, plot, settings, at.date())
-        start = start_date or at.date()
-        due = obligation_dues(start, plot.area_m2)
-        trail, conn, write = Trail(session, actor), session.connection(), _approval_writes()
-        with translated_errors():  # the partial unique index, should a writer skip the lock
-            allocation = conn.execute(write["allocation"], {
-                "plot_id": plot.id, "investor_id": request.investor_id,
-                "unit_id": request.unit_id, "tenure": Tenure.LEASE_TO_OWN,
-                "status": AllocationStatus.ACTIVE, "start_date": start,
-                "decision_ref": decision_ref}).one()
-        trail.created("allocation", allocation._mapping)
-        for row in conn.execute(write["obligations"], [
-                {"allocation_id": allocation.id, "kind": kind, "due_date": day,
-                 "status": ObligationStatus.OPEN} for kind, day in due.items()]):
-            trail.created("obligation", row._mapping)
-        conn.execute(write["plot"], {"plot_id": plot.id, "status": PlotStatus.ALLOCATED})
-        trail.updated("plot", plot.id, {"status": plot.status},
-                      {"status": PlotStatus.ALLOCATED})
+        trail = Trail(session, actor)
+        allocation_id, due = write_allocation(
+            session, trail, plot_id=plot.id, plot_status=plot.status, area_m2=plot.area_m2,
+            investor_id=request.investor_id, unit_id=request.unit_id,
+            start_date=start_date or at.date(), decision_ref=decision_ref)
         if request.held_id is not None:
-            conn.execute(write["reservation"], {"res_id": request.held_id, "closed_at": at})
+            session.connection().execute(_convert_reservation(),
+                                         {"res_id": request.held_id, "closed_at": at})
             trail.updated("reservation", request.held_id,
                           {"status": ReservationStatus.LIVE, "closed_at": None},
                           {"status": ReservationStatus.CONVERTED, "closed_at": at})
-        conn.execute(write["request"], {"request_id": request.id,
-                                        "allocation_id": allocation.id,
-                                        "decision_ref": decision_ref})
-        trail.updated("allocation_request", request.id, {"status": request.status},
-                      {"status": RequestStatus.APPROVED, "allocation_id": allocation.id,
-                       "decision_ref": decision_ref})
-        conn.execute(write["history"], {
-            "request_id": request.id, "from_status": request.status,
-            "to_status": RequestStatus.APPROVED, "actor": actor,
-            "reason": normalize(decision_ref), "at": at})
+        record_transition(session, trail, request_id=request.id, from_status=request.status,
+                          to=RequestStatus.APPROVED, actor=actor, reason=decision_ref,
+                          sets={"allocation_id": allocation_id, "decision_ref": decision_ref},
+                          was={"allocation_id": request.allocation_id,
+                               "decision_ref": request.decision_ref})
         trail.write()
         _expire_cached(session, (AllocationRequest, request.id), (Plot, plot.id))
-        return Approval(request_id=request.id, allocation_id=allocation.id, plot_id=plot.id,
+        return Approval(request_id=request.id, allocation_id=allocation_id, plot_id=plot.id,
                         due=due)
     return with_retries(session, work, settings.decision_retries)
 

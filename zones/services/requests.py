@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -123,8 +124,8 @@ def _statements() -> dict[str, Any]:
             .scalar_subquery().label("open"),
         ).where(Investor.id == investor).with_for_update(of=Investor.__table__),
         "insert": sa.insert(r).returning(*r.__table__.c),
-        "status": sa.update(r).where(r.id == sa.bindparam("request_id"))
-        .values(status=sa.bindparam("to")),
+        # No .values(): the SET columns are the parameters' (status, and what a move sets).
+        "move": sa.update(r).where(r.id == sa.bindparam("request_id")),
         "history": sa.insert(RequestStatusChange),
     }
 
@@ -206,17 +207,30 @@ def transition(*, session: Session, request: AllocationRequest, to: RequestStatu
             f"a {request.status.value} request cannot become {to.value}",
             request_id=request.id, status=request.status.value, to=to.value)
     session.flush()  # the request's own pending changes first, audited as ever
-    conn, stmt = session.connection(), _statements()
-    conn.execute(stmt["status"], {"request_id": request.id, "to": to})
-    conn.execute(stmt["history"], {"request_id": request.id, "from_status": request.status,
-                                   "to_status": to, "actor": actor,
-                                   "reason": normalize(reason)})
     trail = Trail(session, actor)
-    trail.updated("allocation_request", request.id, {"status": request.status}, {"status": to})
+    record_transition(session, trail, request_id=request.id, from_status=request.status,
+                      to=to, actor=actor, reason=reason)
     trail.write()
     set_committed_value(request, "status", to)
     session.expire(request, ["history", "updated_at"])
     return request
+
+
+def record_transition(session: Session, trail: Trail, *, request_id: int,
+                      from_status: RequestStatus, to: RequestStatus, actor: str,
+                      reason: str | None = None, sets: Mapping[str, Any] | None = None,
+                      was: Mapping[str, Any] | None = None) -> None:
+    """Write a status move with Core in the caller's transaction: the request row (with
+    any other columns in ``sets``, whose old values are ``was``), its history row, and
+    its audit event added to ``trail``. The caller has checked :data:`ALLOWED`."""
+    conn, stmt = session.connection(), _statements()
+    values = {"status": to, **(sets or {})}
+    conn.execute(stmt["move"], {"request_id": request_id, **values})
+    conn.execute(stmt["history"], {"request_id": request_id, "from_status": from_status,
+                                   "to_status": to, "actor": actor,
+                                   "reason": normalize(reason)})
+    trail.updated("allocation_request", request_id, {"status": from_status, **(was or {})},
+                  values)
 
 
 def release_reservations(session: Session, request: AllocationRequest,
