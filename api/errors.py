@@ -14,6 +14,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel, ConfigDict
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from zones import errors
@@ -113,6 +114,17 @@ async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResp
     return problem(exc.status_code, code, str(exc.detail), str(exc.detail), request.url.path)
 
 
+async def _database_error(request: Request, exc: DBAPIError) -> JSONResponse:
+    if exc.connection_invalidated:
+        # The pool has dropped the dead connection (and those opened before it); the next
+        # request gets a fresh one. Pre-pinging every checkout would cost a round trip.
+        log.warning("database connection lost on %s: %s", request.url.path, exc.orig)
+        return problem(503, "backend_unavailable", "Database backend unavailable",
+                       "the connection to the database was lost; retry the request",
+                       request.url.path)
+    return await _unexpected(request, exc)
+
+
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unhandled error on %s", request.url.path)
     return problem(500, "internal_error", "Internal error",
@@ -124,4 +136,5 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(errors.ZonesError, _zones_error)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]
+    app.add_exception_handler(DBAPIError, _database_error)  # type: ignore[arg-type]
     app.add_exception_handler(Exception, _unexpected)

@@ -1,6 +1,7 @@
 """Benchmark: concurrent requests and approvals over a small pool of contested plots (PostGIS).
 
-``--clients`` threads (spread over ``--processes``), each an investor, loop for
+``--clients`` threads (spread over ``--processes``), each filing for ``--investors``
+investors in turn (so no investor piles up thousands of open requests), loop for
 ``--seconds``: file a request (with its idempotency key, under the open-request cap) and
 move it to review in one transaction,
 then ask the working group's approval of a plot drawn at random from the current pool of
@@ -84,10 +85,13 @@ class Contest:
                 self.round += 1
 
 
-def _client(sessions, settings, investor_id: int, contest: Contest, deadline: float) -> None:
+def _client(sessions, settings, investor_ids: list[int], contest: Contest, deadline: float
+            ) -> None:
     with sessions() as session:
-        investor = session.get(Investor, investor_id)
+        n = 0
         while time.perf_counter() < deadline and (plot_id := contest.pick()) is not None:
+            investor = session.get(Investor, investor_ids[n % len(investor_ids)])
+            n += 1
             request, _ = requests.submit(session=session, investor=investor, data=ASK,
                                          idempotency_key=uuid.uuid4().hex, actor="bench",
                                          open_max=settings.requests_open_max)
@@ -105,7 +109,7 @@ def _client(sessions, settings, investor_id: int, contest: Contest, deadline: fl
             contest.record(plot_id, outcome)
 
 
-def _process(url: str, investor_ids: list[int], pools: list[list[int]], start: float,
+def _process(url: str, investor_ids: list[list[int]], pools: list[list[int]], start: float,
              seconds: int) -> tuple[dict[int, int], dict[str, int]]:
     """One client process: its threads share one engine and one view of the contest."""
     settings = Settings(database_url=url, requests_open_max=10**9,
@@ -141,6 +145,7 @@ def main() -> None:
     parser.add_argument("--pool", type=int, default=5, help="contested plots at a time")
     parser.add_argument("--seconds", type=int, default=15)
     parser.add_argument("--plots", type=int, default=3000, help="plots generated (all vacant)")
+    parser.add_argument("--investors", type=int, default=50, help="investors per client")
     args = parser.parse_args()
 
     settings = fresh_postgis(DB).model_copy(update={"requests_open_max": 10**9,
@@ -151,10 +156,11 @@ def main() -> None:
     with sessions() as session:
         load_dataset(session=session, data=generate(plots=args.plots), actor="system:bench")
         investors = [Investor(ref=f"B{i}", kind=PartyKind.LEGAL, name_fa=f"سرمایه‌گذار {i}",
-                              nationality="IR") for i in range(args.clients)]
+                              nationality="IR") for i in range(args.clients * args.investors)]
         session.add_all(investors)
         session.commit()
-        investor_ids = [i.id for i in investors]
+        ids = [i.id for i in investors]
+        investor_ids = [ids[c::args.clients] for c in range(args.clients)]
         plot_ids = session.scalars(sa.select(Plot.id).order_by(Plot.id)).all()
     with engine.connect() as conn:
         conn.execute(sa.text("ANALYZE"))
@@ -188,8 +194,8 @@ def main() -> None:
 
     decided = sum(outcomes.values())
     print(f"# {time.strftime('%Y-%m-%d')} {os.cpu_count()} cores, PostGIS, {args.clients} "
-          f"clients in {args.processes} processes, pools of {args.pool} contested plots, "
-          f"{args.seconds}s")
+          f"clients in {args.processes} processes ({args.investors} investors each), pools of "
+          f"{args.pool} contested plots, {args.seconds}s")
     print(f"outcomes: {dict(outcomes)}")
     print(f"decisions/s (approved + refused)   {decided / elapsed:9.1f}")
     print(f"pgbench -N tps (commit ceiling)     {ceiling:9.1f}")

@@ -8,7 +8,8 @@ ORM can change state without a trace. Who acted comes from ``session.info``::
     session.info["reason"] = "..."        # optional: why (decision reference)
 
 Bulk loaders that bypass the ORM call :func:`record` themselves; hot paths that write
-through Core (a decision on a contested plot) collect their events in a :class:`Trail`.
+through Core (a decision on a contested plot) collect their events in a :class:`Trail`
+and write them in the same batch as the changes.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from geoalchemy2.shape import to_shape
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session, sessionmaker
 
+from zones.db.batch import Batch
 from zones.model import AuditAction, AuditEvent, Base, utcnow
 
 
@@ -112,13 +114,13 @@ def _after_flush(session: Session, _ctx: Any) -> None:
 class Trail:
     """The audit events of one Core write, in the form the flush hook gives them.
 
-    For code that writes with Core statements to save round trips: each created row
-    (as ``RETURNING`` gave it) and each update (before/after of the changed columns)
-    becomes one event, and :meth:`write` inserts them all in one statement.
+    For code that writes with Core statements to save round trips: each created row (the
+    whole row, as written) and each update (before/after of the changed columns) becomes
+    one event, and :meth:`into` adds them to the :class:`~zones.db.batch.Batch` that
+    writes the changes, so they land together.
     """
 
     def __init__(self, session: Session, actor: str | None = None) -> None:
-        self.session = session
         self.base = {"at": utcnow(), "actor": actor or session.info.get("actor", "system"),
                      "actor_id": session.info.get("actor_id"),
                      "reason": session.info.get("reason")}
@@ -139,13 +141,11 @@ class Trail:
                 "before": {k: jsonable(before.get(k)) for k in changed},
                 "after": {k: jsonable(after[k]) for k in changed}})
 
-    def write(self) -> None:
-        if self.rows:
-            self.session.connection().execute(_INSERT_EVENT, self.rows)
-            self.rows = []
+    def into(self, batch: Batch) -> None:
+        """Hand the events to ``batch``, to be written with the changes they describe."""
+        batch.insert(AuditEvent.__table__, self.rows)
+        self.rows = []
 
-
-_INSERT_EVENT = sa.insert(AuditEvent)  # built once: Trail writes run on hot paths
 
 
 def install(factory: sessionmaker[Session]) -> None:

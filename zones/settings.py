@@ -33,6 +33,11 @@ class Settings(BaseSettings):
     migrate_on_start: bool = True
     db_pool_size: int = Field(16, ge=1, description="PostGIS connections kept per process")
     db_max_overflow: int = Field(8, ge=0, description="Extra connections under bursts")
+    # Off: a round trip per transaction (a tenth of a contested decision's cost) to guard
+    # against a server restart. A lost connection is instead noticed when used: the pool
+    # is refreshed, decisions retry, other requests answer 503 backend_unavailable once.
+    db_pre_ping: bool = Field(
+        False, description="Test each PostGIS connection with a round trip before use")
     # Security.
     secret_key: str = DEV_SECRET
     session_hours: float = Field(8, gt=0, description="Lifetime of a browser sign-in")

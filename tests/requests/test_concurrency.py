@@ -9,7 +9,13 @@ import sqlalchemy as sa
 
 from tests.requests.conftest import ask, build_site
 from zones import errors
-from zones.model import Allocation, AllocationRequest, AllocationStatus, RequestStatus
+from zones.model import (
+    Allocation,
+    AllocationRequest,
+    AllocationStatus,
+    Investor,
+    RequestStatus,
+)
 from zones.services import decisions, requests
 
 THREADS = 12
@@ -95,3 +101,41 @@ def test_double_submitted_approval_of_one_request_wins_once(sessions, rules) -> 
         t.join(timeout=120)
     assert outcomes.count("approved") == 1, outcomes
     assert set(outcomes) <= {"approved", "request_transition_forbidden"}
+
+
+def test_concurrent_filings_never_pass_the_open_request_cap(sessions) -> None:
+    """Each filing locks the investor, then counts in a later statement: a count taken
+    in the locking statement itself would read the snapshot from before the wait."""
+    with sessions() as setup:
+        investor_id = build_site(setup).inv2.id
+        setup.commit()
+    cap, filers = 3, 8
+    barrier = threading.Barrier(filers)
+    outcomes: list[str] = []
+    lock = threading.Lock()
+
+    def file(i: int) -> None:
+        barrier.wait()
+        with sessions() as session:
+            try:
+                investor = session.get_one(Investor, investor_id)
+                requests.submit(session=session, investor=investor, data=ask(),
+                                idempotency_key=f"filing-{i}", actor="t", open_max=cap)
+                session.commit()
+                result = "filed"
+            except errors.ZonesError as exc:
+                session.rollback()
+                result = exc.code
+        with lock:
+            outcomes.append(result)
+
+    threads = [threading.Thread(target=file, args=(i,)) for i in range(filers)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert sorted(outcomes) == ["filed"] * cap + ["too_many_open_requests"] * (filers - cap)
+    with sessions() as check:
+        stored = check.scalar(sa.select(sa.func.count()).select_from(AllocationRequest)
+                              .where(AllocationRequest.investor_id == investor_id))
+    assert stored == cap

@@ -32,7 +32,8 @@ def create_engine(settings: Settings, **kw: Any) -> Engine:
         # costs a process fork, far more than the query it serves.
         kw.setdefault("pool_size", settings.db_pool_size)
         kw.setdefault("max_overflow", settings.db_max_overflow)
-        return sa.create_engine(url, pool_pre_ping=True, **kw)
+        kw.setdefault("pool_pre_ping", settings.db_pre_ping)
+        return sa.create_engine(url, **kw)
     raise ConfigurationError(
         f"unsupported database URL scheme {url.drivername!r}; use sqlite:/// or postgresql://",
     )

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import math
+from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from zones import errors
 from zones.audit import Trail
 from zones.db.backend import translated_errors
+from zones.db.batch import Batch, complete, next_ids
 from zones.model import (
     Allocation,
     AllocationStatus,
@@ -56,6 +57,12 @@ def add_months(day: dt.date, months: int) -> dt.date:
     return dt.date(year, month, min(day.day, 28))
 
 
+# The duties every allocation starts with; an approval draws one id per duty (plus the
+# allocation's own) before it writes.
+DUTY_KINDS = (ObligationKind.CONSTRUCTION_START, ObligationKind.OPERATING_LICENCE)
+NEW_IDS = 1 + len(DUTY_KINDS)
+
+
 def obligation_dues(start_date: dt.date, area_m2: float, construction_start_months: int = 6
                     ) -> dict[ObligationKind, dt.date]:
     """When an allocation's duties fall due: construction start, then the operating licence."""
@@ -64,47 +71,46 @@ def obligation_dues(start_date: dt.date, area_m2: float, construction_start_mont
                                                          operating_licence_months(area_m2))}
 
 
-@functools.cache
-def _writes() -> dict[str, Any]:
-    """The allocation's statements, built once: approvals of contested plots run them."""
-    return {
-        "allocation": sa.insert(Allocation).returning(*Allocation.__table__.c),
-        "obligations": sa.insert(Obligation).returning(*Obligation.__table__.c,
-                                                       sort_by_parameter_order=True),
-        "plot": sa.update(Plot).where(Plot.id == sa.bindparam("plot_id"))
-        .values(status=PlotStatus.ALLOCATED),
-    }
-
-
-def write_allocation(session: Session, trail: Trail, *, plot_id: int, plot_status: PlotStatus,
-                     area_m2: float, investor_id: int, unit_id: int | None,
-                     start_date: dt.date, decision_ref: str | None = None,
+def write_allocation(batch: Batch, trail: Trail, *, ids: Sequence[int], plot_id: int,
+                     plot_status: PlotStatus, area_m2: float, investor_id: int,
+                     unit_id: int | None, start_date: dt.date, decision_ref: str | None = None,
                      tenure: Tenure = Tenure.LEASE_TO_OWN, contract_no: str | None = None,
-                     construction_start_months: int = 6
-                     ) -> tuple[int, dict[ObligationKind, dt.date]]:
-    """Insert the active allocation of a plot the caller has checked, with its obligations,
-    and mark the plot allocated: Core statements in the caller's transaction, every change
-    added to ``trail`` (the caller writes it). Returns the allocation id and the due dates.
+                     construction_start_months: int = 6) -> dict[ObligationKind, dt.date]:
+    """Add to ``batch`` the active allocation of a plot the caller has checked, with its
+    obligations, and the plot marked allocated; every change goes to ``trail``.
+    ``ids`` are the allocation's id then one per obligation, as :func:`allocation_ids`
+    draws them. The caller runs the batch, trail included. Returns the due dates.
 
     The partial unique index on active allocations makes a second one fail as
-    :class:`~zones.errors.PlotAlreadyAllocated`, whatever the caller checked. The session's
-    copy of the plot, if any, is the caller's to expire.
+    :class:`~zones.errors.PlotAlreadyAllocated` when the batch runs (under
+    :func:`~zones.db.backend.translated_errors`), whatever the caller checked. The
+    session's copy of the plot, if any, is the caller's to expire.
     """
     due = obligation_dues(start_date, area_m2, construction_start_months)
-    conn, write = session.connection(), _writes()
-    with translated_errors():
-        allocation = conn.execute(write["allocation"], {
-            "plot_id": plot_id, "investor_id": investor_id, "unit_id": unit_id,
-            "tenure": tenure, "status": AllocationStatus.ACTIVE, "start_date": start_date,
-            "contract_no": contract_no, "decision_ref": decision_ref}).one()
-    trail.created("allocation", allocation._mapping)
-    for row in conn.execute(write["obligations"], [
-            {"allocation_id": allocation.id, "kind": kind, "due_date": day,
-             "status": ObligationStatus.OPEN} for kind, day in due.items()]):
-        trail.created("obligation", row._mapping)
-    conn.execute(write["plot"], {"plot_id": plot_id})
+    allocation_id, *obligation_ids = ids
+    allocation = complete(Allocation.__table__, {
+        "id": allocation_id, "plot_id": plot_id, "investor_id": investor_id,
+        "unit_id": unit_id, "tenure": tenure, "status": AllocationStatus.ACTIVE,
+        "start_date": start_date, "contract_no": contract_no, "decision_ref": decision_ref})
+    duties = [complete(Obligation.__table__, {
+        "id": duty_id, "allocation_id": allocation_id, "kind": kind, "due_date": day,
+        "status": ObligationStatus.OPEN}) for duty_id, (kind, day) in zip(
+            obligation_ids, due.items(), strict=True)]
+    batch.insert(Allocation.__table__, [allocation])
+    batch.insert(Obligation.__table__, duties)
+    batch.update(Plot.__table__, plot_id, {"status": PlotStatus.ALLOCATED})
+    trail.created("allocation", allocation)
+    for duty in duties:
+        trail.created("obligation", duty)
     trail.updated("plot", plot_id, {"status": plot_status}, {"status": PlotStatus.ALLOCATED})
-    return allocation.id, due
+    return due
+
+
+def allocation_ids(dialect: str) -> sa.Select[Any]:
+    """A SELECT of fresh ids for :func:`write_allocation`: the allocation's, then one per
+    obligation."""
+    return sa.select(*next_ids(Allocation.__table__, 1, dialect),
+                     *next_ids(Obligation.__table__, len(DUTY_KINDS), dialect))
 
 
 def allocate_plot(
@@ -139,12 +145,16 @@ def allocate_plot(
         raise errors.PlotAlreadyAllocated(
             f"plot {plot.code} is {plot.status.value} and cannot be allocated", plot_id=plot.id
         )
-    trail = Trail(session)
-    allocation_id, _ = write_allocation(
-        session, trail, plot_id=plot.id, plot_status=plot.status, area_m2=plot.area_m2,
+    conn = session.connection()
+    ids = conn.execute(allocation_ids(conn.dialect.name)).one()
+    batch, trail = Batch(), Trail(session)
+    write_allocation(
+        batch, trail, ids=ids, plot_id=plot.id, plot_status=plot.status, area_m2=plot.area_m2,
         investor_id=investor.id, unit_id=unit.id if unit else None, start_date=start_date,
         decision_ref=decision_ref, tenure=tenure, contract_no=contract_no,
         construction_start_months=construction_start_months)
-    trail.write()
+    trail.into(batch)
+    with translated_errors():
+        batch.run(conn)
     session.expire(plot, ["status", "updated_at"])
-    return session.get_one(Allocation, allocation_id)
+    return session.get_one(Allocation, ids[0])

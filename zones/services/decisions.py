@@ -21,16 +21,18 @@ import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError, IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 from sqlalchemy.orm.util import identity_key
 
 from zones import errors
 from zones.audit import Trail
-from zones.db.backend import translate
+from zones.db.backend import translate, translated_errors
+from zones.db.batch import Batch
 from zones.model import (
     HELD_STATUSES,
     Allocation,
@@ -50,7 +52,12 @@ from zones.model import (
     ReservationStatus,
     utcnow,
 )
-from zones.services.allocation import ALLOCATABLE, write_allocation
+from zones.services.allocation import (
+    ALLOCATABLE,
+    NEW_IDS,
+    allocation_ids,
+    write_allocation,
+)
 from zones.services.matching import env_allowed
 from zones.services.requests import (
     ALLOWED,
@@ -66,6 +73,8 @@ RETRYABLE_SQLSTATES = frozenset({"40001", "40P01"})  # serialization failure, de
 
 
 def _retryable(exc: DBAPIError) -> bool:
+    if exc.connection_invalidated:  # the server restarted or dropped us: a new connection
+        return True
     if getattr(exc.orig, "sqlstate", None) in RETRYABLE_SQLSTATES:
         return True
     message = str(exc.orig).lower()
@@ -110,37 +119,49 @@ def _locked_request(session: Session, request_id: int) -> AllocationRequest:
     return request
 
 
-@functools.cache
-def _plot_state_stmt() -> sa.Select[Any]:
-    # Built once: a contested plot sees this statement thousands of times a minute, and
-    # a prebuilt statement skips construction and cache-key generation on every call.
+def _plot_columns(dialect: str, ids: bool, prefix: str = "") -> list[Any]:
+    """What a decision on a plot must know, as columns of a statement selecting ``Plot``:
+    its status and size, the live reservation holding it (a lapsed one is ignored), its
+    district's policy, whether an active allocation exists and, with ``ids``, fresh ids
+    for the allocation an approval writes (``id0``, ``id1``…)."""
     now = sa.bindparam("now", type_=Reservation.expires_at.type)
-    live = (sa.select(Reservation.request_id, Reservation.expires_at)
-            .where(Reservation.plot_id == Plot.id, Reservation.status == ReservationStatus.LIVE,
-                   Reservation.expires_at > now).limit(1))
+    held = aliased(Reservation)  # the statement may join the request's own reservation
+    live = (sa.select(held.request_id, held.expires_at)
+            .where(held.plot_id == Plot.id, held.status == ReservationStatus.LIVE,
+                   held.expires_at > now).limit(1).correlate_except(held))
     policy = sa.select(DistrictPolicy).where(DistrictPolicy.district_id == Plot.district_id)
-    return sa.select(
+    columns = [
         Plot.id, Plot.code, Plot.status, Plot.valid_to, Plot.area_m2, Plot.district_id,
-        live.with_only_columns(Reservation.request_id).scalar_subquery().label("held_by"),
-        live.with_only_columns(Reservation.expires_at).scalar_subquery().label("held_until"),
+        live.with_only_columns(held.request_id).scalar_subquery().label("held_by"),
+        live.with_only_columns(held.expires_at).scalar_subquery().label("held_until"),
         policy.with_only_columns(DistrictPolicy.expansion_only).scalar_subquery()
         .label("expansion_only"),
         policy.with_only_columns(DistrictPolicy.reservation_hours).scalar_subquery()
         .label("reservation_hours"),
         sa.exists().where(Allocation.plot_id == Plot.id,
                           Allocation.status == AllocationStatus.ACTIVE).label("allocated"),
-    ).where(Plot.id == sa.bindparam("plot_id")).with_for_update(of=Plot.__table__)
+        *([c.label(f"id{i}") for i, c in enumerate(allocation_ids(dialect).selected_columns)]
+          if ids else []),
+    ]
+    return [c.label(f"{prefix}{c.key}") for c in columns]
 
 
-def _plot_state(session: Session, plot_id: int, now: dt.datetime) -> sa.Row[Any]:
-    """Lock ``plot`` and read, in the same statement, what a decision on it must know.
+@functools.cache
+def _plot_state_stmt(dialect: str, ids: bool) -> sa.Select[Any]:
+    # Built once: a contested plot sees this statement thousands of times a minute, and
+    # a prebuilt statement skips construction and cache-key generation on every call.
+    return (sa.select(*_plot_columns(dialect, ids)).where(Plot.id == sa.bindparam("plot_id"))
+            .with_for_update(of=Plot.__table__))
 
-    The plot's status and size, the live reservation holding it (a lapsed one is ignored),
-    its district's policy and whether an active allocation exists: one round trip.
-    """
+
+def _plot_state(session: Session, plot_id: int, now: dt.datetime, *, ids: bool = False
+                ) -> sa.Row[Any]:
+    """Lock ``plot`` and read, in the same statement, what a decision on it must know
+    (:func:`_plot_columns`): one round trip."""
     session.flush()  # Core on the session's connection below: pending ORM changes first
-    row = session.connection().execute(_plot_state_stmt(),
-                                       {"plot_id": plot_id, "now": now}).one_or_none()
+    conn = session.connection()
+    row = conn.execute(_plot_state_stmt(conn.dialect.name, ids),
+                       {"plot_id": plot_id, "now": now}).one_or_none()
     if row is None:
         raise errors.PlotNotFound(f"no plot {plot_id}", plot_id=plot_id)
     return row
@@ -256,17 +277,54 @@ class Approval:
     due: dict[ObligationKind, dt.date]
 
 
+def _request_columns() -> list[Any]:
+    r, res = AllocationRequest, Reservation
+    return [r.id, r.investor_id, r.unit_id, r.status, r.purpose, r.env_group, r.licence_no,
+            r.licence_expiry, r.allocation_id, r.decision_ref, res.id.label("held_id"),
+            res.plot_id.label("held_plot_id"), res.expires_at.label("held_until")]
+
+
+def _with_live_reservation(stmt: sa.Select[Any]) -> sa.Select[Any]:
+    res = Reservation
+    return stmt.outerjoin(res, sa.and_(res.request_id == AllocationRequest.id,
+                                       res.status == ReservationStatus.LIVE))
+
+
 @functools.cache
 def _request_state_stmt() -> sa.Select[Any]:
-    r, res = AllocationRequest, Reservation
-    return (sa.select(r.id, r.investor_id, r.unit_id, r.status, r.purpose, r.env_group,
-                      r.licence_no, r.licence_expiry, r.allocation_id, r.decision_ref,
-                      res.id.label("held_id"),
-                      res.plot_id.label("held_plot_id"), res.expires_at.label("held_until"))
-            .outerjoin(res, sa.and_(res.request_id == r.id,
-                                    res.status == ReservationStatus.LIVE))
-            .where(r.id == sa.bindparam("request_id")).limit(1)
-            .with_for_update(of=r.__table__))
+    return (_with_live_reservation(sa.select(*_request_columns()))
+            .where(AllocationRequest.id == sa.bindparam("request_id")).limit(1)
+            .with_for_update(of=AllocationRequest.__table__))
+
+
+@functools.cache
+def _approval_state_stmt(dialect: str) -> sa.Select[Any]:
+    # The request, its live reservation and the plot it holds (or the one named), both
+    # rows locked, with fresh ids for the allocation: one trip on the hot path.
+    return (_with_live_reservation(sa.select(*_request_columns(),
+                                             *_plot_columns(dialect, True, "plot_")))
+            .join(Plot, Plot.id == sa.func.coalesce(Reservation.plot_id,
+                                                    sa.bindparam("plot_id")))
+            .where(AllocationRequest.id == sa.bindparam("request_id")).limit(1)
+            .with_for_update(of=[AllocationRequest.__table__, Plot.__table__]))
+
+
+def _approval_state(session: Session, request_id: int, plot_id: int | None,
+                    now: dt.datetime) -> tuple[Any, Any] | None:
+    """The request and plot rows an approval needs, locked, in one statement; None when
+    the join finds nothing (no such request or plot, or no plot named nor reserved): the
+    caller then reads them one by one, which says what is missing."""
+    session.flush()
+    conn = session.connection()
+    row = conn.execute(_approval_state_stmt(conn.dialect.name),
+                       {"request_id": request_id, "plot_id": plot_id, "now": now}
+                       ).one_or_none()
+    if row is None:
+        return None
+    values = row._asdict()
+    plot = {k.removeprefix("plot_"): values.pop(k) for k in list(values)
+            if k.startswith("plot_")}
+    return SimpleNamespace(**values), SimpleNamespace(**plot)
 
 
 def _request_state(session: Session, request_id: int) -> sa.Row[Any]:
@@ -279,18 +337,38 @@ def _request_state(session: Session, request_id: int) -> sa.Row[Any]:
     return row
 
 
-@functools.cache
-def _convert_reservation() -> sa.Update:
-    return (sa.update(Reservation).where(Reservation.id == sa.bindparam("res_id"))
-            .values(status=ReservationStatus.CONVERTED, closed_at=sa.bindparam("closed_at")))
-
-
 def _expire_cached(session: Session, *objects: tuple[type[Any], int]) -> None:
     """Core wrote these rows: the session's copies, if any, must reload."""
     for cls, ident in objects:
         cached = session.identity_map.get(identity_key(cls, ident))
         if cached is not None:
             session.expire(cached)
+
+
+def _approval_subject(session: Session, request_id: int, plot_id: int | None,
+                      at: dt.datetime, settings: Settings) -> tuple[Any, Any]:
+    """Lock and check the request and the plot an approval would allocate; raise the
+    refusal (not found, wrong status, plot taken or reserved, a gate failed) if any."""
+    state = _approval_state(session, request_id, plot_id, at)
+    request, plot = state if state is not None else (_request_state(session, request_id), None)
+    if request.held_until is not None and request.held_until <= at:
+        sweep_expired(session, now=at, request_id=request_id)  # rare: close it first
+        request, plot = _request_state(session, request_id), None
+    if RequestStatus.APPROVED not in ALLOWED[request.status]:
+        raise errors.TransitionForbidden(
+            f"a {request.status.value} request cannot be approved",
+            request_id=request.id, status=request.status.value, to="approved")
+    target = request.held_plot_id or plot_id
+    if target is None:
+        raise errors.InvalidInput("name a plot or reserve one first", field="plot")
+    if request.held_plot_id and plot_id is not None and plot_id != request.held_plot_id:
+        raise errors.Conflict("the request holds another plot; release it first",
+                              reserved_plot_id=request.held_plot_id)
+    if plot is None:
+        plot = _plot_state(session, target, at, ids=True)
+    _check_vacant(plot, request.id)
+    _check_gates(session, request, plot, settings, at.date())
+    return request, plot
 
 
 def approve(*, session: Session, request_id: int, actor: str, decision_ref: str,
@@ -301,51 +379,49 @@ def approve(*, session: Session, request_id: int, actor: str, decision_ref: str,
     Creates the allocation, its obligations and marks the plot allocated
     (:func:`~zones.services.allocation.write_allocation`), closes the reservation and
     approves the request (:func:`~zones.services.requests.record_transition`), every change
-    audited in one statement. Contested plots make this the hot path, so it runs as two
-    locking reads and Core writes instead of ORM flushes.
+    audited. Contested plots make this the hot path, so it runs as one locking read (the
+    request, its reservation and the plot, with the new rows' ids drawn) and one
+    :class:`~zones.db.batch.Batch` of writes — a single statement on PostGIS.
     """
     session.info["actor"] = actor  # the audit trail names who decided
 
-    def work() -> Approval:
+    def work() -> Approval | errors.ZonesError:
         at = now or utcnow()
-        request = _request_state(session, request_id)
-        if request.held_until is not None and request.held_until <= at:
-            sweep_expired(session, now=at, request_id=request_id)  # rare: close it first
-            request = _request_state(session, request_id)
-        if RequestStatus.APPROVED not in ALLOWED[request.status]:
-            raise errors.TransitionForbidden(
-                f"a {request.status.value} request cannot be approved",
-                request_id=request.id, status=request.status.value, to="approved")
-        target = request.held_plot_id or plot_id
-        if target is None:
-            raise errors.InvalidInput("name a plot or reserve one first", field="plot")
-        if request.held_plot_id and plot_id is not None and plot_id != request.held_plot_id:
-            raise errors.Conflict("the request holds another plot; release it first",
-                                  reserved_plot_id=request.held_plot_id)
-        plot = _plot_state(session, target, at)
-        _check_vacant(plot, request.id)
-        _check_gates(session, request, plot, settings, at.date())
-        trail = Trail(session, actor)
-        allocation_id, due = write_allocation(
-            session, trail, plot_id=plot.id, plot_status=plot.status, area_m2=plot.area_m2,
-            investor_id=request.investor_id, unit_id=request.unit_id,
+        try:
+            request, plot = _approval_subject(session, request_id, plot_id, at, settings)
+        except errors.ZonesError as refusal:
+            return refusal  # decided before anything was written: committed, then raised
+        batch, trail = Batch(), Trail(session, actor)
+        ids = [getattr(plot, f"id{i}") for i in range(NEW_IDS)]
+        due = write_allocation(
+            batch, trail, ids=ids, plot_id=plot.id, plot_status=plot.status,
+            area_m2=plot.area_m2, investor_id=request.investor_id, unit_id=request.unit_id,
             start_date=start_date or at.date(), decision_ref=decision_ref)
         if request.held_id is not None:
-            session.connection().execute(_convert_reservation(),
-                                         {"res_id": request.held_id, "closed_at": at})
+            batch.update(Reservation.__table__, request.held_id,
+                         {"status": ReservationStatus.CONVERTED, "closed_at": at})
             trail.updated("reservation", request.held_id,
                           {"status": ReservationStatus.LIVE, "closed_at": None},
                           {"status": ReservationStatus.CONVERTED, "closed_at": at})
-        record_transition(session, trail, request_id=request.id, from_status=request.status,
+        record_transition(batch, trail, request_id=request.id, from_status=request.status,
                           to=RequestStatus.APPROVED, actor=actor, reason=decision_ref,
-                          sets={"allocation_id": allocation_id, "decision_ref": decision_ref},
+                          sets={"allocation_id": ids[0], "decision_ref": decision_ref},
                           was={"allocation_id": request.allocation_id,
                                "decision_ref": request.decision_ref})
-        trail.write()
+        trail.into(batch)
+        with translated_errors():
+            batch.run(session.connection())
         _expire_cached(session, (AllocationRequest, request.id), (Plot, plot.id))
-        return Approval(request_id=request.id, allocation_id=allocation_id, plot_id=plot.id,
-                        due=due)
-    return with_retries(session, work, settings.decision_retries)
+        return Approval(request_id=request.id, allocation_id=ids[0], plot_id=plot.id, due=due)
+
+    outcome = with_retries(session, work, settings.decision_retries)
+    if isinstance(outcome, errors.ZonesError):
+        # A refusal commits instead of rolling back: it wrote nothing (a lapsed reservation
+        # the sweep closed stays closed), and psycopg forgets every prepared statement on
+        # ROLLBACK, so contested plots — mostly refusals — would be parsed and planned anew
+        # on every decision.
+        raise outcome
+    return outcome
 
 
 def release(*, session: Session, request_id: int, actor: str, reason: str | None,

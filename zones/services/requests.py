@@ -20,6 +20,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from zones import errors
 from zones.audit import Trail
+from zones.db.batch import Batch, complete, next_ids
 from zones.model import (
     OPEN_STATUSES,
     AllocationRequest,
@@ -108,25 +109,26 @@ def _preferred_plots(session: Session, pairs: list[tuple[str, str]]) -> list[lis
 
 
 @functools.cache
-def _statements() -> dict[str, Any]:
-    """Submission and status statements, built once: they run on every request filed."""
+def _statements(dialect: str) -> dict[str, Any]:
+    """Submission statements, built once per backend: they run on every request filed."""
     r = AllocationRequest
     investor = sa.bindparam("investor_id")
     return {
-        # The investor's row locked, with the key's request and the open count: one trip.
+        # Lock the investor's row first, alone: a statement that waited for the lock
+        # still reads with the snapshot it started with (PostgreSQL, read committed), so
+        # counting in the same statement could miss a request filed meanwhile.
+        "lock": sa.select(Investor.id).where(Investor.id == investor)
+        .with_for_update(),
+        # Then, in one trip: the key's request, the open count, and the new request's id.
         "gate": sa.select(
-            Investor.id,
             sa.select(r.id).where(r.investor_id == investor,
                                   r.idempotency_key == sa.bindparam("key"))
             .scalar_subquery().label("existing"),
             sa.select(sa.func.count()).select_from(r)
             .where(r.investor_id == investor, r.status.in_(sorted(OPEN_STATUSES)))
             .scalar_subquery().label("open"),
-        ).where(Investor.id == investor).with_for_update(of=Investor.__table__),
-        "insert": sa.insert(r).returning(*r.__table__.c),
-        # No .values(): the SET columns are the parameters' (status, and what a move sets).
-        "move": sa.update(r).where(r.id == sa.bindparam("request_id")),
-        "history": sa.insert(RequestStatusChange),
+            *[i.label("next_id") for i in next_ids(r.__table__, 1, dialect)],
+        ),
     }
 
 
@@ -146,14 +148,16 @@ def submit(
     locked first (PostGIS; SpatiaLite writers are serialised anyway), so two concurrent
     submissions cannot both slip under the ``open_max`` cap; the unique
     (investor, key) constraint makes a concurrent retry return the first request.
-    Written with Core statements (every investor's filing goes through here) and
-    audited through :class:`~zones.audit.Trail`.
+    The request, its first history row and its audit event are written as one
+    :class:`~zones.db.batch.Batch`: every investor's filing goes through here.
     """
     key = normalize(idempotency_key) or ""
     if not key:
         raise errors.InvalidInput("the idempotency key is empty", field="idempotency_key")
     session.flush()  # Core below, on the session's connection
-    conn, stmt = session.connection(), _statements()
+    conn = session.connection()
+    stmt = _statements(conn.dialect.name)
+    conn.execute(stmt["lock"], {"investor_id": investor.id})
     gate = conn.execute(stmt["gate"], {"investor_id": investor.id, "key": key}).one()
     if gate.existing is not None:
         return session.get_one(AllocationRequest, gate.existing), False
@@ -164,20 +168,29 @@ def submit(
         raise errors.TooManyOpenRequests(
             f"investor already has {gate.open} open requests (limit {open_max}); "
             "withdraw one or wait for a decision", open=gate.open, limit=open_max)
-    values = dict(
-        investor_id=investor.id, unit_id=unit.id if unit else None, idempotency_key=key,
-        purpose=data.purpose, expansion_kind=data.expansion_kind, isic4=data.isic4,
-        env_group=data.env_group, area_min_m2=data.area_min_m2, area_max_m2=data.area_max_m2,
-        power_kva=data.power_kva, water_m3_day=data.water_m3_day, needs_gas=data.needs_gas,
-        needs_rail=data.needs_rail,
+    now = utcnow()
+    values = complete(AllocationRequest.__table__, dict(
+        id=gate.next_id, investor_id=investor.id, unit_id=unit.id if unit else None,
+        idempotency_key=key, purpose=data.purpose, expansion_kind=data.expansion_kind,
+        isic4=data.isic4, env_group=data.env_group, area_min_m2=data.area_min_m2,
+        area_max_m2=data.area_max_m2, power_kva=data.power_kva,
+        water_m3_day=data.water_m3_day, needs_gas=data.needs_gas, needs_rail=data.needs_rail,
         preferred_districts=[normalize(d) for d in data.preferred_districts],
         preferred_plots=_preferred_plots(session, data.preferred_plots),
         licence_no=normalize(data.licence_no), licence_expiry=data.licence_expiry,
         investment_rial=data.investment_rial, jobs=data.jobs, export_share=data.export_share,
         knowledge_based=data.knowledge_based, note=normalize(data.note),
-        status=RequestStatus.SUBMITTED, submitted_by_id=submitted_by_id)
+        status=RequestStatus.SUBMITTED, submitted_by_id=submitted_by_id, decision_ref=None,
+        allocation_id=None, created_at=now, updated_at=now))
+    batch, trail = Batch(), Trail(session, actor)
+    batch.insert(AllocationRequest.__table__, [values])
+    batch.insert(RequestStatusChange.__table__, [{
+        "request_id": values["id"], "from_status": None, "to_status": RequestStatus.SUBMITTED,
+        "actor": actor, "reason": None, "at": now}])
+    trail.created("allocation_request", values)
+    trail.into(batch)
     try:
-        row = conn.execute(stmt["insert"], values).one()
+        batch.run(conn)
     except IntegrityError:
         # Only reachable if a writer skipped the investor lock: the first request wins.
         session.rollback()
@@ -185,14 +198,8 @@ def submit(
         if existing is None:
             raise
         return existing, False
-    conn.execute(stmt["history"], {"request_id": row.id, "from_status": None,
-                                   "to_status": RequestStatus.SUBMITTED, "actor": actor,
-                                   "reason": None})
-    trail = Trail(session, actor)
-    trail.created("allocation_request", row._mapping)
-    trail.write()
-    # The session's copy, from the row just written (no reload); history loads when read.
-    request = AllocationRequest(**row._mapping)
+    # The session's copy, from the values just written (no reload); history loads when read.
+    request = AllocationRequest(**values)
     make_transient_to_detached(request)
     session.add(request)
     return request, True
@@ -207,28 +214,28 @@ def transition(*, session: Session, request: AllocationRequest, to: RequestStatu
             f"a {request.status.value} request cannot become {to.value}",
             request_id=request.id, status=request.status.value, to=to.value)
     session.flush()  # the request's own pending changes first, audited as ever
-    trail = Trail(session, actor)
-    record_transition(session, trail, request_id=request.id, from_status=request.status,
+    batch, trail = Batch(), Trail(session, actor)
+    record_transition(batch, trail, request_id=request.id, from_status=request.status,
                       to=to, actor=actor, reason=reason)
-    trail.write()
+    trail.into(batch)
+    batch.run(session.connection())
     set_committed_value(request, "status", to)
     session.expire(request, ["history", "updated_at"])
     return request
 
 
-def record_transition(session: Session, trail: Trail, *, request_id: int,
+def record_transition(batch: Batch, trail: Trail, *, request_id: int,
                       from_status: RequestStatus, to: RequestStatus, actor: str,
                       reason: str | None = None, sets: Mapping[str, Any] | None = None,
                       was: Mapping[str, Any] | None = None) -> None:
-    """Write a status move with Core in the caller's transaction: the request row (with
-    any other columns in ``sets``, whose old values are ``was``), its history row, and
-    its audit event added to ``trail``. The caller has checked :data:`ALLOWED`."""
-    conn, stmt = session.connection(), _statements()
+    """Add a status move to ``batch``: the request row (with any other columns in
+    ``sets``, whose old values are ``was``) and its history row; its audit event goes to
+    ``trail``. The caller has checked :data:`ALLOWED` and runs the batch."""
     values = {"status": to, **(sets or {})}
-    conn.execute(stmt["move"], {"request_id": request_id, **values})
-    conn.execute(stmt["history"], {"request_id": request_id, "from_status": from_status,
-                                   "to_status": to, "actor": actor,
-                                   "reason": normalize(reason)})
+    batch.update(AllocationRequest.__table__, request_id, values)
+    batch.insert(RequestStatusChange.__table__, [{
+        "request_id": request_id, "from_status": from_status, "to_status": to,
+        "actor": actor, "reason": normalize(reason), "at": trail.base["at"]}])
     trail.updated("allocation_request", request_id, {"status": from_status, **(was or {})},
                   values)
 
