@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
+import time
 import uuid
 
 import sqlalchemy as sa
@@ -14,7 +16,11 @@ from zones.model import (
     AllocationRequest,
     AllocationStatus,
     Investor,
+    Plot,
     RequestStatus,
+    Reservation,
+    ReservationStatus,
+    utcnow,
 )
 from zones.services import decisions, requests
 
@@ -139,3 +145,51 @@ def test_concurrent_filings_never_pass_the_open_request_cap(sessions) -> None:
         stored = check.scalar(sa.select(sa.func.count()).select_from(AllocationRequest)
                               .where(AllocationRequest.investor_id == investor_id))
     assert stored == cap
+
+
+def test_an_approval_that_waited_behind_a_reservation_is_refused(sessions, rules) -> None:
+    """A reservation committed while an approval of the same plot waited for the plot's
+    lock: the approval must see it, although it changed no plot column."""
+    with sessions() as setup:
+        site = build_site(setup)
+        ids = []
+        for investor in (site.inv1, site.inv2):
+            request, _ = requests.submit(session=setup, investor=investor, data=ask(),
+                                         idempotency_key=uuid.uuid4().hex, actor="t",
+                                         open_max=5)
+            requests.transition(session=setup, request=request,
+                                to=RequestStatus.UNDER_REVIEW, actor="t")
+            ids.append(request.id)
+        setup.commit()
+        plot_id = site.plots["3"].id
+    outcome: list[str] = []
+
+    def approve_other() -> None:
+        with sessions() as session:
+            try:
+                decisions.approve(session=session, request_id=ids[1], plot_id=plot_id,
+                                  actor="wg", decision_ref="WG-2", settings=rules)
+                outcome.append("approved")
+            except errors.ZonesError as exc:
+                outcome.append(exc.code)
+
+    with sessions() as reserving:  # a reserve in flight: plot locked, reservation written
+        reserving.execute(sa.select(Plot.id).where(Plot.id == plot_id).with_for_update())
+        now = utcnow()
+        reserving.add(Reservation(plot_id=plot_id, request_id=ids[0],
+                                  status=ReservationStatus.LIVE, created_at=now,
+                                  expires_at=now + dt.timedelta(hours=72)))
+        reserving.flush()
+        waiting = threading.Thread(target=approve_other)
+        waiting.start()
+        time.sleep(1.0)  # the approval is now queued behind the plot's lock
+        assert outcome == []
+        reserving.commit()
+    waiting.join(timeout=60)
+    assert outcome == ["plot_reserved"]
+    with sessions() as check:
+        assert check.scalar(sa.select(sa.func.count()).select_from(Allocation)
+                            .where(Allocation.plot_id == plot_id)) == 0
+        status = check.scalar(sa.select(AllocationRequest.status)
+                              .where(AllocationRequest.id == ids[1]))
+        assert status is RequestStatus.UNDER_REVIEW

@@ -103,19 +103,27 @@ class Batch:
         for column in columns:
             self.params[f"{tag}{column}"] = values[column]
 
-    def run(self, conn: sa.Connection) -> None:
-        """Write everything collected: one statement on PostgreSQL, in order elsewhere."""
-        if not self.shapes:
-            return
-        shapes = tuple(self.shapes)
-        if conn.dialect.name == "postgresql":
-            conn.execute(_combined(shapes), self.params)
-        else:
-            for i, shape in enumerate(shapes):
-                tag = f"w{i}_"
-                conn.execute(_statement(tag, shape),
-                             {k: v for k, v in self.params.items() if k.startswith(tag)})
+    def run(self, conn: sa.Connection, check: sa.Select[Any] | None = None,
+            check_params: Mapping[str, Any] | None = None) -> sa.Row[Any] | None:
+        """Write everything collected: one statement on PostgreSQL, in order elsewhere.
+
+        ``check``, a SELECT built once (its parameters in ``check_params``, named apart
+        from the writes'), rides in the same statement and its first row is returned. It
+        reads the database as the statement found it, before these writes: a fresh look,
+        after the locks taken by earlier statements, at what a concurrent transaction
+        committed while this one waited for them. Elsewhere it runs after the writes.
+        """
+        shapes, params = tuple(self.shapes), {**self.params, **(check_params or {})}
         self.shapes, self.params = [], {}
+        if conn.dialect.name == "postgresql":
+            if not shapes and check is None:
+                return None
+            return conn.execute(_combined(shapes, check), params).first()
+        for i, shape in enumerate(shapes):
+            tag = f"w{i}_"
+            conn.execute(_statement(tag, shape),
+                         {k: v for k, v in params.items() if k.startswith(tag)})
+        return None if check is None else conn.execute(check, check_params or {}).first()
 
 
 @functools.lru_cache(maxsize=256)
@@ -128,7 +136,7 @@ def _statement(tag: str, shape: _Shape) -> sa.Insert | sa.Update:
 
 
 @functools.lru_cache(maxsize=256)
-def _combined(shapes: tuple[_Shape, ...]) -> sa.Select[Any]:
+def _combined(shapes: tuple[_Shape, ...], check: sa.Select[Any] | None) -> sa.Select[Any]:
     writes = [_statement(f"w{i}_", shape).cte(f"w{i}")
               for i, shape in enumerate(shapes)]
-    return sa.select(sa.literal(1)).add_cte(*writes)
+    return (check if check is not None else sa.select(sa.literal(1))).add_cte(*writes)

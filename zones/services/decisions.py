@@ -345,6 +345,20 @@ def _expire_cached(session: Session, *objects: tuple[type[Any], int]) -> None:
             session.expire(cached)
 
 
+@functools.cache
+def _reserved_meanwhile() -> sa.Select[Any]:
+    """Another request's live reservation of the plot, read by the approval's write
+    statement. The locking read cannot see one committed while it waited for the plot's
+    lock (PostgreSQL reads with the snapshot the statement started with; a reservation
+    does not change the plot row), the write statement, which starts after, can."""
+    held = Reservation
+    return (sa.select(held.request_id, held.expires_at)
+            .where(held.plot_id == sa.bindparam("check_plot"),
+                   held.status == ReservationStatus.LIVE,
+                   held.expires_at > sa.bindparam("check_now", type_=held.expires_at.type),
+                   held.request_id != sa.bindparam("check_request")).limit(1))
+
+
 def _approval_subject(session: Session, request_id: int, plot_id: int | None,
                       at: dt.datetime, settings: Settings) -> tuple[Any, Any]:
     """Lock and check the request and the plot an approval would allocate; raise the
@@ -410,7 +424,13 @@ def approve(*, session: Session, request_id: int, actor: str, decision_ref: str,
                                "decision_ref": request.decision_ref})
         trail.into(batch)
         with translated_errors():
-            batch.run(session.connection())
+            meanwhile = batch.run(session.connection(), check=_reserved_meanwhile(),
+                                  check_params={"check_plot": plot.id, "check_now": at,
+                                                "check_request": request.id})
+        if meanwhile is not None:  # the writes roll back with this refusal
+            raise errors.PlotReserved(
+                f"plot {plot.code} was reserved for another request meanwhile",
+                plot_id=plot.id, until=meanwhile.expires_at.isoformat())
         _expire_cached(session, (AllocationRequest, request.id), (Plot, plot.id))
         return Approval(request_id=request.id, allocation_id=ids[0], plot_id=plot.id, due=due)
 
