@@ -6,6 +6,7 @@ import datetime as dt
 import threading
 import time
 import uuid
+from collections.abc import Callable
 
 import sqlalchemy as sa
 
@@ -27,6 +28,32 @@ from zones.services import decisions, requests
 THREADS = 12
 
 
+def _at_once(n: int, attempt: Callable[[int], str]) -> list[str]:
+    """Run ``attempt(0)`` … ``attempt(n - 1)`` in threads released together; each outcome
+    is what the attempt returned, or the code of the domain error it raised."""
+    barrier = threading.Barrier(n)
+    outcomes: list[str] = []
+    lock = threading.Lock()
+
+    def run(i: int) -> None:
+        barrier.wait()
+        try:
+            result = attempt(i)
+        except errors.ZonesError as exc:
+            result = exc.code
+        except Exception as exc:  # anything else would be a 500
+            result = f"unexpected {exc!r}"
+        with lock:
+            outcomes.append(result)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    return outcomes
+
+
 def test_concurrent_approvals_never_allocate_a_plot_twice(sessions, rules) -> None:
     with sessions() as setup:
         site = build_site(setup)
@@ -41,30 +68,14 @@ def test_concurrent_approvals_never_allocate_a_plot_twice(sessions, rules) -> No
             ids.append(request.id)
         setup.commit()
 
-    barrier = threading.Barrier(THREADS)
-    outcomes: list[str] = []
-    lock = threading.Lock()
-
-    def approve(i: int) -> None:
+    def approve(i: int) -> str:
         with sessions() as session:
-            barrier.wait()
-            try:
-                decisions.approve(session=session, request_id=ids[i], actor=f"wg{i}",
-                                  plot_id=contested[i % len(contested)], decision_ref=f"WG-{i}",
-                                  settings=rules)
-                result = "approved"
-            except errors.ZonesError as exc:
-                result = exc.code
-            except Exception as exc:  # anything else would be a 500
-                result = f"unexpected {exc!r}"
-        with lock:
-            outcomes.append(result)
+            decisions.approve(session=session, request_id=ids[i], actor=f"wg{i}",
+                              plot_id=contested[i % len(contested)], decision_ref=f"WG-{i}",
+                              settings=rules)
+        return "approved"
 
-    threads = [threading.Thread(target=approve, args=(i,)) for i in range(THREADS)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
+    outcomes = _at_once(THREADS, approve)
     assert len(outcomes) == THREADS
     assert outcomes.count("approved") == len(contested), outcomes
     assert set(outcomes) <= {"approved", "plot_already_allocated"}, outcomes
@@ -87,24 +98,13 @@ def test_double_submitted_approval_of_one_request_wins_once(sessions, rules) -> 
                             actor="t")
         setup.commit()
         request_id, plots = request.id, [site.plots["2"].id, site.plots["3"].id]
-    barrier = threading.Barrier(6)
-    outcomes: list[str] = []
-
-    def approve(i: int) -> None:
+    def approve(i: int) -> str:
         with sessions() as session:
-            barrier.wait()
-            try:
-                decisions.approve(session=session, request_id=request_id, actor="wg",
-                                  plot_id=plots[i % 2], decision_ref="WG", settings=rules)
-                outcomes.append("approved")
-            except errors.ZonesError as exc:
-                outcomes.append(exc.code)
+            decisions.approve(session=session, request_id=request_id, actor="wg",
+                              plot_id=plots[i % 2], decision_ref="WG", settings=rules)
+        return "approved"
 
-    threads = [threading.Thread(target=approve, args=(i,)) for i in range(6)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
+    outcomes = _at_once(6, approve)
     assert outcomes.count("approved") == 1, outcomes
     assert set(outcomes) <= {"approved", "request_transition_forbidden"}
 
@@ -116,30 +116,16 @@ def test_concurrent_filings_never_pass_the_open_request_cap(sessions) -> None:
         investor_id = build_site(setup).inv2.id
         setup.commit()
     cap, filers = 3, 8
-    barrier = threading.Barrier(filers)
-    outcomes: list[str] = []
-    lock = threading.Lock()
 
-    def file(i: int) -> None:
-        barrier.wait()
-        with sessions() as session:
-            try:
-                investor = session.get_one(Investor, investor_id)
-                requests.submit(session=session, investor=investor, data=ask(),
-                                idempotency_key=f"filing-{i}", actor="t", open_max=cap)
-                session.commit()
-                result = "filed"
-            except errors.ZonesError as exc:
-                session.rollback()
-                result = exc.code
-        with lock:
-            outcomes.append(result)
+    def file(i: int) -> str:
+        with sessions() as session:  # closing it rolls a refused filing back
+            investor = session.get_one(Investor, investor_id)
+            requests.submit(session=session, investor=investor, data=ask(),
+                            idempotency_key=f"filing-{i}", actor="t", open_max=cap)
+            session.commit()
+        return "filed"
 
-    threads = [threading.Thread(target=file, args=(i,)) for i in range(filers)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
+    outcomes = _at_once(filers, file)
     assert sorted(outcomes) == ["filed"] * cap + ["too_many_open_requests"] * (filers - cap)
     with sessions() as check:
         stored = check.scalar(sa.select(sa.func.count()).select_from(AllocationRequest)

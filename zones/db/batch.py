@@ -57,15 +57,16 @@ def complete(table: sa.Table, values: Mapping[str, Any]) -> dict[str, Any]:
     for column in table.c:
         if column.name in row or column.server_default is not None:
             continue
-        default = column.default
-        if default is None:
-            if not (column.primary_key and column.autoincrement):
-                row[column.name] = None
-        elif default.is_scalar:
-            row[column.name] = default.arg
-        elif default.is_callable:
-            row[column.name] = default.arg(None)
+        if column.default is not None:
+            row[column.name] = _python_value(column.default)
+        elif not (column.primary_key and column.autoincrement):
+            row[column.name] = None
     return row
+
+
+def _python_value(default: Any) -> Any:
+    """The value a column's Python-side default (or update default) gives now."""
+    return default.arg(None) if default.is_callable else default.arg
 
 
 class Batch:
@@ -89,13 +90,8 @@ class Batch:
     def update(self, table: sa.Table, row_id: int, values: Mapping[str, Any]) -> None:
         """Set ``values`` on the row of ``table`` whose id is ``row_id`` (and stamp the
         columns with an update default, such as ``updated_at``)."""
-        values = dict(values)
-        for column in table.c:
-            if column.onupdate is not None and column.name not in values:
-                if column.onupdate.is_callable:
-                    values[column.name] = column.onupdate.arg(None)
-                elif column.onupdate.is_scalar:
-                    values[column.name] = column.onupdate.arg
+        values = {**values, **{c.name: _python_value(c.onupdate) for c in table.c
+                               if c.onupdate is not None and c.name not in values}}
         columns = tuple(values)
         tag = f"w{len(self.shapes)}_"
         self.shapes.append(("update", table, columns))

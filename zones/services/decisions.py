@@ -119,6 +119,12 @@ def _locked_request(session: Session, request_id: int) -> AllocationRequest:
     return request
 
 
+def _live(reservation: Any, now: Any) -> sa.ColumnElement[bool]:
+    """A reservation that still holds its plot: live and not lapsed at ``now`` (a lapsed
+    one is ignored by every read until the sweep closes it)."""
+    return sa.and_(reservation.status == ReservationStatus.LIVE, reservation.expires_at > now)
+
+
 def _plot_columns(dialect: str, ids: bool, prefix: str = "") -> list[Any]:
     """What a decision on a plot must know, as columns of a statement selecting ``Plot``:
     its status and size, the live reservation holding it (a lapsed one is ignored), its
@@ -127,8 +133,7 @@ def _plot_columns(dialect: str, ids: bool, prefix: str = "") -> list[Any]:
     now = sa.bindparam("now", type_=Reservation.expires_at.type)
     held = aliased(Reservation)  # the statement may join the request's own reservation
     live = (sa.select(held.request_id, held.expires_at)
-            .where(held.plot_id == Plot.id, held.status == ReservationStatus.LIVE,
-                   held.expires_at > now).limit(1).correlate_except(held))
+            .where(held.plot_id == Plot.id, _live(held, now)).limit(1).correlate_except(held))
     policy = sa.select(DistrictPolicy).where(DistrictPolicy.district_id == Plot.district_id)
     columns = [
         Plot.id, Plot.code, Plot.status, Plot.valid_to, Plot.area_m2, Plot.district_id,
@@ -170,8 +175,7 @@ def _plot_state(session: Session, plot_id: int, now: dt.datetime, *, ids: bool =
 def live_reservation(session: Session, *, now: dt.datetime, request_id: int | None = None,
                      plot_id: int | None = None) -> Reservation | None:
     """The live, unexpired reservation of a request or plot (a lapsed one is ignored)."""
-    stmt = sa.select(Reservation).where(Reservation.status == ReservationStatus.LIVE,
-                                        Reservation.expires_at > now)
+    stmt = sa.select(Reservation).where(_live(Reservation, now))
     if request_id is not None:
         stmt = stmt.where(Reservation.request_id == request_id)
     if plot_id is not None:
@@ -354,8 +358,7 @@ def _reserved_meanwhile() -> sa.Select[Any]:
     held = Reservation
     return (sa.select(held.request_id, held.expires_at)
             .where(held.plot_id == sa.bindparam("check_plot"),
-                   held.status == ReservationStatus.LIVE,
-                   held.expires_at > sa.bindparam("check_now", type_=held.expires_at.type),
+                   _live(held, sa.bindparam("check_now", type_=held.expires_at.type)),
                    held.request_id != sa.bindparam("check_request")).limit(1))
 
 
