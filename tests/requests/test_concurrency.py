@@ -8,10 +8,12 @@ import time
 import uuid
 from collections.abc import Callable
 
+import pytest
 import sqlalchemy as sa
 
 from tests.requests.conftest import ask, build_site
 from zones import errors
+from zones.db import create_engine, session_factory
 from zones.model import (
     Allocation,
     AllocationRequest,
@@ -179,3 +181,41 @@ def test_an_approval_that_waited_behind_a_reservation_is_refused(sessions, rules
         status = check.scalar(sa.select(AllocationRequest.status)
                               .where(AllocationRequest.id == ids[1]))
         assert status is RequestStatus.UNDER_REVIEW
+
+
+@pytest.mark.parametrize("backend", ["postgis"], indirect=True)
+def test_a_refusal_does_not_queue_behind_a_decision_in_flight(sessions, settings, rules
+                                                              ) -> None:
+    """An approval of a plot already allocated is refused from what is committed, without
+    waiting for the plot's lock: here another transaction holds that lock, and the refused
+    approval's connections give up on any lock after one second."""
+    with sessions() as setup:
+        site = build_site(setup)
+        ids = []
+        for investor in (site.inv1, site.inv2):
+            request, _ = requests.submit(session=setup, investor=investor, data=ask(),
+                                         idempotency_key=uuid.uuid4().hex, actor="t",
+                                         open_max=5)
+            requests.transition(session=setup, request=request,
+                                to=RequestStatus.UNDER_REVIEW, actor="t")
+            ids.append(request.id)
+        setup.commit()
+        plot_id = site.plots["3"].id
+        decisions.approve(session=setup, request_id=ids[0], plot_id=plot_id, actor="wg",
+                          decision_ref="WG-1", settings=rules)
+    impatient = create_engine(settings, connect_args={"options": "-c lock_timeout=1000"})
+    try:
+        with sessions() as holder:  # a decision on the plot in flight: its row locked
+            holder.execute(sa.select(Plot.id).where(Plot.id == plot_id).with_for_update())
+            with (session_factory(impatient, write=True)() as session,
+                  pytest.raises(errors.PlotAlreadyAllocated)):
+                decisions.approve(session=session, request_id=ids[1], plot_id=plot_id,
+                                  actor="wg", decision_ref="WG-2", settings=rules)
+            holder.rollback()
+    finally:
+        impatient.dispose()
+    with sessions() as check:
+        assert check.scalar(sa.select(AllocationRequest.status)
+                            .where(AllocationRequest.id == ids[1])) is RequestStatus.UNDER_REVIEW
+        assert check.scalar(sa.select(sa.func.count()).select_from(Allocation)
+                            .where(Allocation.plot_id == plot_id)) == 1

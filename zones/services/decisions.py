@@ -302,25 +302,30 @@ def _request_state_stmt() -> sa.Select[Any]:
 
 
 @functools.cache
-def _approval_state_stmt(dialect: str) -> sa.Select[Any]:
+def _approval_state_stmt(dialect: str, locked: bool = True) -> sa.Select[Any]:
     # The request, its live reservation and the plot it holds (or the one named), both
-    # rows locked, with fresh ids for the allocation: one trip on the hot path.
-    return (_with_live_reservation(sa.select(*_request_columns(),
-                                             *_plot_columns(dialect, True, "plot_")))
+    # rows locked, with fresh ids for the allocation: one trip on the hot path. Unlocked
+    # (and drawing no ids) for the look taken before queueing for the locks.
+    stmt = (_with_live_reservation(sa.select(*_request_columns(),
+                                             *_plot_columns(dialect, locked, "plot_")))
             .join(Plot, Plot.id == sa.func.coalesce(Reservation.plot_id,
                                                     sa.bindparam("plot_id")))
-            .where(AllocationRequest.id == sa.bindparam("request_id")).limit(1)
-            .with_for_update(of=[AllocationRequest.__table__, Plot.__table__]))
+            .where(AllocationRequest.id == sa.bindparam("request_id")).limit(1))
+    if locked:
+        stmt = stmt.with_for_update(of=[AllocationRequest.__table__, Plot.__table__])
+    return stmt
 
 
 def _approval_state(session: Session, request_id: int, plot_id: int | None,
-                    now: dt.datetime) -> tuple[Any, Any] | None:
+                    now: dt.datetime, *, conn: sa.Connection | None = None,
+                    locked: bool = True) -> tuple[Any, Any] | None:
     """The request and plot rows an approval needs, locked, in one statement; None when
     the join finds nothing (no such request or plot, or no plot named nor reserved): the
     caller then reads them one by one, which says what is missing."""
-    session.flush()
-    conn = session.connection()
-    row = conn.execute(_approval_state_stmt(conn.dialect.name),
+    if conn is None:
+        session.flush()
+        conn = session.connection()
+    row = conn.execute(_approval_state_stmt(conn.dialect.name, locked),
                        {"request_id": request_id, "plot_id": plot_id, "now": now}
                        ).one_or_none()
     if row is None:
@@ -362,6 +367,66 @@ def _reserved_meanwhile() -> sa.Select[Any]:
                    held.request_id != sa.bindparam("check_request")).limit(1))
 
 
+def _refused_at_a_glance(session: Session, request_id: int, plot_id: int | None,
+                         at: dt.datetime, settings: Settings) -> errors.ZonesError | None:
+    """The refusal an approval would meet, read without taking a lock; None when it might
+    succeed (or the look cannot tell), and the locked path decides.
+
+    On a contested plot most approvals are refused because another won it. A refusal
+    read from committed rows is as true as one read under the lock (it is the answer the
+    approval would have had a moment earlier) and writes nothing, so it needs neither
+    the plot's lock, for which every rival would queue, nor a transaction: on PostGIS,
+    when the session has none open, the look runs in autocommit, one round trip instead
+    of three (BEGIN, the locking read, COMMIT). SQLite, in process, skips it: its
+    writers hold the database's lock anyway.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return None
+    session.flush()
+    idle = not session.in_transaction()
+    conn = session.connection(
+        execution_options={"isolation_level": "AUTOCOMMIT"} if idle else None)
+    try:
+        state = _approval_state(session, request_id, plot_id, at, conn=conn, locked=False)
+    except DBAPIError:
+        session.rollback()  # a lost connection, say: the locked path retries on a new one
+        return None
+    refusal = None
+    # Missing rows or a lapsed reservation: the locked path says which, or sweeps it.
+    if state is not None and not (state[0].held_until is not None
+                                  and state[0].held_until <= at):
+        request, plot = state
+        try:
+            _check_request(request, plot_id)
+            _check_plot(session, request, plot, settings, at)
+        except errors.ZonesError as exc:
+            refusal = exc
+    if idle or refusal is not None:
+        # Nothing was written: this hands the autocommit connection back, or ends the
+        # caller's transaction as a refusal under the lock does (see approve).
+        session.commit()
+    return refusal
+
+
+def _check_request(request: Any, plot_id: int | None) -> None:
+    """Refuse a request that cannot be approved, or that holds a plot other than the one
+    named."""
+    if RequestStatus.APPROVED not in ALLOWED[request.status]:
+        raise errors.TransitionForbidden(
+            f"a {request.status.value} request cannot be approved",
+            request_id=request.id, status=request.status.value, to="approved")
+    if request.held_plot_id and plot_id is not None and plot_id != request.held_plot_id:
+        raise errors.Conflict("the request holds another plot; release it first",
+                              reserved_plot_id=request.held_plot_id)
+
+
+def _check_plot(session: Session, request: Any, plot: Any, settings: Settings,
+                at: dt.datetime) -> None:
+    """Refuse a plot taken, not vacant or reserved for another, or failing a gate."""
+    _check_vacant(plot, request.id)
+    _check_gates(session, request, plot, settings, at.date())
+
+
 def _approval_subject(session: Session, request_id: int, plot_id: int | None,
                       at: dt.datetime, settings: Settings) -> tuple[Any, Any]:
     """Lock and check the request and the plot an approval would allocate; raise the
@@ -371,20 +436,13 @@ def _approval_subject(session: Session, request_id: int, plot_id: int | None,
     if request.held_until is not None and request.held_until <= at:
         sweep_expired(session, now=at, request_id=request_id)  # rare: close it first
         request, plot = _request_state(session, request_id), None
-    if RequestStatus.APPROVED not in ALLOWED[request.status]:
-        raise errors.TransitionForbidden(
-            f"a {request.status.value} request cannot be approved",
-            request_id=request.id, status=request.status.value, to="approved")
+    _check_request(request, plot_id)
     target = request.held_plot_id or plot_id
     if target is None:
         raise errors.InvalidInput("name a plot or reserve one first", field="plot")
-    if request.held_plot_id and plot_id is not None and plot_id != request.held_plot_id:
-        raise errors.Conflict("the request holds another plot; release it first",
-                              reserved_plot_id=request.held_plot_id)
     if plot is None:
         plot = _plot_state(session, target, at, ids=True)
-    _check_vacant(plot, request.id)
-    _check_gates(session, request, plot, settings, at.date())
+    _check_plot(session, request, plot, settings, at)
     return request, plot
 
 
@@ -401,6 +459,9 @@ def approve(*, session: Session, request_id: int, actor: str, decision_ref: str,
     :class:`~zones.db.batch.Batch` of writes — a single statement on PostGIS.
     """
     session.info["actor"] = actor  # the audit trail names who decided
+    if (refusal := _refused_at_a_glance(session, request_id, plot_id, now or utcnow(),
+                                        settings)) is not None:
+        raise refusal
 
     def work() -> Approval | errors.ZonesError:
         at = now or utcnow()
