@@ -90,6 +90,39 @@ def test_a_failing_write_leaves_none_of_the_batch(sessions) -> None:
         assert session.scalar(sa.select(sa.func.count()).select_from(Request)) == 0
 
 
+def test_a_guarded_batch_writes_only_when_its_check_clears(session) -> None:
+    investor = Investor(ref="I1", kind=PartyKind.LEGAL, name_fa="الف", nationality="IR")
+    plot = create_plot(session=session, district=make_zone(session), code="1", geometry=PLOT_A)
+    session.add(investor)
+    session.flush()
+    conn = session.connection()
+    taken = sa.bindparam("key")
+    existing = (sa.select(Request.id).where(Request.idempotency_key == taken)
+                .scalar_subquery())
+    check = sa.select(existing.label("existing"), existing.is_(None).label("clear"))
+    seen = _statements(conn)
+
+    def attempt(key: str, status: PlotStatus) -> sa.Row:
+        (rid,) = conn.execute(sa.select(*next_ids(Request.__table__, 1,
+                                                  conn.dialect.name))).one()
+        batch = Batch()
+        batch.insert(Request.__table__, [_request(rid, investor.id, key)])
+        batch.update(Plot.__table__, plot.id, {"status": status})
+        seen.clear()
+        row = batch.run(conn, check=check, check_params={"key": key}, guard="clear")
+        if conn.dialect.name == "postgresql":
+            assert len(seen) == 1  # check and writes in one statement
+        return row
+
+    first = attempt("a", PlotStatus.SERVICED)
+    assert first.clear and first.existing is None
+    again = attempt("a", PlotStatus.PLANNED)  # the key is taken: nothing written
+    assert not again.clear
+    keys = conn.execute(sa.select(Request.id, Request.idempotency_key)).all()
+    assert [k for _, k in keys] == ["a"] and again.existing == keys[0].id
+    assert conn.scalar(sa.select(Plot.status).where(Plot.id == plot.id)) is PlotStatus.SERVICED
+
+
 def test_complete_fills_python_defaults_and_nulls() -> None:
     row = complete(Request.__table__, {"id": 7, "status": RequestStatus.SUBMITTED})
     assert set(row) == {c.name for c in Request.__table__.c}

@@ -100,39 +100,74 @@ class Batch:
             self.params[f"{tag}{column}"] = values[column]
 
     def run(self, conn: sa.Connection, check: sa.Select[Any] | None = None,
-            check_params: Mapping[str, Any] | None = None) -> sa.Row[Any] | None:
+            check_params: Mapping[str, Any] | None = None, guard: str | None = None
+            ) -> sa.Row[Any] | None:
         """Write everything collected: one statement on PostgreSQL, in order elsewhere.
 
         ``check``, a SELECT built once (its parameters in ``check_params``, named apart
         from the writes'), rides in the same statement and its first row is returned. It
         reads the database as the statement found it, before these writes: a fresh look,
         after the locks taken by earlier statements, at what a concurrent transaction
-        committed while this one waited for them. Elsewhere it runs after the writes.
+        committed while this one waited for them. Elsewhere it runs after the writes, or
+        before them with ``guard``: the name of a boolean column of ``check`` without
+        which nothing is written (the caller reads why from the row).
         """
         shapes, params = tuple(self.shapes), {**self.params, **(check_params or {})}
         self.shapes, self.params = [], {}
+        if guard is not None and check is None:
+            raise ValueError("a guard is a column of the check")
         if conn.dialect.name == "postgresql":
             if not shapes and check is None:
                 return None
-            return conn.execute(_combined(shapes, check), params).first()
+            return conn.execute(_combined(shapes, check, guard), params).first()
+        row = None
+        if guard is not None:
+            row = conn.execute(check, check_params or {}).first()
+            if row is None or not row._mapping[guard]:
+                return row
         for i, shape in enumerate(shapes):
             tag = f"w{i}_"
             conn.execute(_statement(tag, shape),
                          {k: v for k, v in params.items() if k.startswith(tag)})
-        return None if check is None else conn.execute(check, check_params or {}).first()
+        if check is None or guard is not None:
+            return row
+        return conn.execute(check, check_params or {}).first()
+
+
+def _binds(tag: str, table: sa.Table, columns: tuple[str, ...]) -> dict[str, Any]:
+    return {c: sa.bindparam(f"{tag}{c}", type_=table.c[c].type) for c in columns}
 
 
 @functools.lru_cache(maxsize=256)
 def _statement(tag: str, shape: _Shape) -> sa.Insert | sa.Update:
     kind, table, columns = shape
-    values = {c: sa.bindparam(f"{tag}{c}", type_=table.c[c].type) for c in columns}
+    values = _binds(tag, table, columns)
     if kind == "insert":
         return sa.insert(table).values(values)
     return sa.update(table).where(table.c.id == sa.bindparam(f"{tag}id")).values(values)
 
 
+def _guarded(tag: str, shape: _Shape, condition: sa.ColumnElement[bool]
+             ) -> sa.Insert | sa.Update:
+    """The write of ``shape`` that happens only where ``condition`` holds."""
+    kind, table, columns = shape
+    values = _binds(tag, table, columns)
+    if kind == "insert":
+        return sa.insert(table).from_select(list(columns),
+                                            sa.select(*values.values()).where(condition))
+    return _statement(tag, shape).where(condition)
+
+
 @functools.lru_cache(maxsize=256)
-def _combined(shapes: tuple[_Shape, ...], check: sa.Select[Any] | None) -> sa.Select[Any]:
-    writes = [_statement(f"w{i}_", shape).cte(f"w{i}")
+def _combined(shapes: tuple[_Shape, ...], check: sa.Select[Any] | None,
+              guard: str | None = None) -> sa.Select[Any]:
+    if guard is None:
+        writes = [_statement(f"w{i}_", shape).cte(f"w{i}")
+                  for i, shape in enumerate(shapes)]
+        return (check if check is not None else sa.select(sa.literal(1))).add_cte(*writes)
+    assert check is not None
+    gate = check.cte("gate")
+    condition = sa.select(gate.c[guard]).scalar_subquery()
+    writes = [_guarded(f"w{i}_", shape, condition).cte(f"w{i}")
               for i, shape in enumerate(shapes)]
-    return (check if check is not None else sa.select(sa.literal(1))).add_cte(*writes)
+    return sa.select(gate).add_cte(*writes)

@@ -113,22 +113,24 @@ def _statements(dialect: str) -> dict[str, Any]:
     """Submission statements, built once per backend: they run on every request filed."""
     r = AllocationRequest
     investor = sa.bindparam("investor_id")
+    existing = (sa.select(r.id).where(r.investor_id == investor,
+                                      r.idempotency_key == sa.bindparam("key"))
+                .scalar_subquery())
+    open_count = (sa.select(sa.func.count()).select_from(r)
+                  .where(r.investor_id == investor, r.status.in_(sorted(OPEN_STATUSES)))
+                  .scalar_subquery())
     return {
-        # Lock the investor's row first, alone: a statement that waited for the lock
-        # still reads with the snapshot it started with (PostgreSQL, read committed), so
-        # counting in the same statement could miss a request filed meanwhile.
-        "lock": sa.select(Investor.id).where(Investor.id == investor)
-        .with_for_update(),
-        # Then, in one trip: the key's request, the open count, and the new request's id.
-        "gate": sa.select(
-            sa.select(r.id).where(r.investor_id == investor,
-                                  r.idempotency_key == sa.bindparam("key"))
-            .scalar_subquery().label("existing"),
-            sa.select(sa.func.count()).select_from(r)
-            .where(r.investor_id == investor, r.status.in_(sorted(OPEN_STATUSES)))
-            .scalar_subquery().label("open"),
-            *[i.label("next_id") for i in next_ids(r.__table__, 1, dialect)],
-        ),
+        # Lock the investor's row first, alone, drawing the new request's id: a statement
+        # that waited for the lock still reads with the snapshot it started with
+        # (PostgreSQL, read committed), so counting in the same statement could miss a
+        # request filed meanwhile.
+        "lock": sa.select(*[i.label("next_id") for i in next_ids(r.__table__, 1, dialect)])
+        .where(Investor.id == investor).with_for_update(of=Investor.__table__),
+        # Then the writes, guarded by the key's request and the open count, read by the
+        # same statement (on SQLite, just before it) once the lock is held.
+        "gate": sa.select(existing.label("existing"), open_count.label("open"),
+                          sa.and_(existing.is_(None),
+                                  open_count < sa.bindparam("open_max")).label("clear")),
     }
 
 
@@ -149,34 +151,29 @@ def submit(
     submissions cannot both slip under the ``open_max`` cap; the unique
     (investor, key) constraint makes a concurrent retry return the first request.
     The request, its first history row and its audit event are written as one
-    :class:`~zones.db.batch.Batch`: every investor's filing goes through here.
+    :class:`~zones.db.batch.Batch` guarded by the key and cap checks: every investor's
+    filing goes through here, in two statements.
     """
     key = normalize(idempotency_key) or ""
     if not key:
         raise errors.InvalidInput("the idempotency key is empty", field="idempotency_key")
+    if data.area_max_m2 < data.area_min_m2:
+        raise errors.InvalidInput("area_max_m2 is below area_min_m2", field="area_max_m2")
     session.flush()  # Core below, on the session's connection
     conn = session.connection()
     stmt = _statements(conn.dialect.name)
-    conn.execute(stmt["lock"], {"investor_id": investor.id})
-    gate = conn.execute(stmt["gate"], {"investor_id": investor.id, "key": key}).one()
-    if gate.existing is not None:
-        return session.get_one(AllocationRequest, gate.existing), False
-    if data.area_max_m2 < data.area_min_m2:
-        raise errors.InvalidInput("area_max_m2 is below area_min_m2", field="area_max_m2")
     unit = _unit_for(session, investor, data)
-    if gate.open >= open_max:
-        raise errors.TooManyOpenRequests(
-            f"investor already has {gate.open} open requests (limit {open_max}); "
-            "withdraw one or wait for a decision", open=gate.open, limit=open_max)
+    preferred = _preferred_plots(session, data.preferred_plots)
+    next_id = conn.execute(stmt["lock"], {"investor_id": investor.id}).scalar_one()
     now = utcnow()
     values = complete(AllocationRequest.__table__, dict(
-        id=gate.next_id, investor_id=investor.id, unit_id=unit.id if unit else None,
+        id=next_id, investor_id=investor.id, unit_id=unit.id if unit else None,
         idempotency_key=key, purpose=data.purpose, expansion_kind=data.expansion_kind,
         isic4=data.isic4, env_group=data.env_group, area_min_m2=data.area_min_m2,
         area_max_m2=data.area_max_m2, power_kva=data.power_kva,
         water_m3_day=data.water_m3_day, needs_gas=data.needs_gas, needs_rail=data.needs_rail,
         preferred_districts=[normalize(d) for d in data.preferred_districts],
-        preferred_plots=_preferred_plots(session, data.preferred_plots),
+        preferred_plots=preferred,
         licence_no=normalize(data.licence_no), licence_expiry=data.licence_expiry,
         investment_rial=data.investment_rial, jobs=data.jobs, export_share=data.export_share,
         knowledge_based=data.knowledge_based, note=normalize(data.note),
@@ -190,7 +187,8 @@ def submit(
     trail.created("allocation_request", values)
     trail.into(batch)
     try:
-        batch.run(conn)
+        gate = batch.run(conn, check=stmt["gate"], guard="clear", check_params={
+            "investor_id": investor.id, "key": key, "open_max": open_max})
     except IntegrityError:
         # Only reachable if a writer skipped the investor lock: the first request wins.
         session.rollback()
@@ -198,6 +196,13 @@ def submit(
         if existing is None:
             raise
         return existing, False
+    assert gate is not None
+    if gate.existing is not None:  # a replay: nothing was written
+        return session.get_one(AllocationRequest, gate.existing), False
+    if not gate.clear:
+        raise errors.TooManyOpenRequests(
+            f"investor already has {gate.open} open requests (limit {open_max}); "
+            "withdraw one or wait for a decision", open=gate.open, limit=open_max)
     # The session's copy, from the values just written (no reload); history loads when read.
     request = AllocationRequest(**values)
     make_transient_to_detached(request)
