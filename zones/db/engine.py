@@ -33,26 +33,10 @@ def create_engine(settings: Settings, **kw: Any) -> Engine:
         kw.setdefault("pool_size", settings.db_pool_size)
         kw.setdefault("max_overflow", settings.db_max_overflow)
         kw.setdefault("pool_pre_ping", settings.db_pre_ping)
-        _cache_batched_statements()
         return sa.create_engine(url, **kw)
     raise ConfigurationError(
         f"unsupported database URL scheme {url.drivername!r}; use sqlite:/// or postgresql://",
     )
-
-
-def _cache_batched_statements() -> None:
-    """Let psycopg keep its parsed form of statements with up to 200 parameters.
-
-    psycopg parses each query's placeholders again unless it has at most 50 parameters
-    (a guard against ORM-made multi-row INSERTs that never repeat). A decision's
-    :class:`~zones.db.batch.Batch` — the allocation, its duties, the request, history and
-    audit rows in one statement — has about 90, and the same few shapes repeat on every
-    decision: parsing it each time cost more client time than the rest of the decision.
-    """
-    from psycopg import _queries  # no public setting; the limit is a module constant
-
-    if getattr(_queries, "MAX_CACHED_STATEMENT_PARAMS", 0) < 200:
-        _queries.MAX_CACHED_STATEMENT_PARAMS = 200
 
 
 def _spatialite_engine(url: sa.URL, library: str, **kw: Any) -> Engine:
