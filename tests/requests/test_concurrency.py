@@ -135,9 +135,8 @@ def test_concurrent_filings_never_pass_the_open_request_cap(sessions) -> None:
     assert stored == cap
 
 
-def test_an_approval_that_waited_behind_a_reservation_is_refused(sessions, rules) -> None:
-    """A reservation committed while an approval of the same plot waited for the plot's
-    lock: the approval must see it, although it changed no plot column."""
+def _two_rivals_for_plot_3(sessions) -> tuple[list[int], int]:
+    """Two requests (one per investor) under review, and the plot they will contest."""
     with sessions() as setup:
         site = build_site(setup)
         ids = []
@@ -149,7 +148,13 @@ def test_an_approval_that_waited_behind_a_reservation_is_refused(sessions, rules
                                 to=RequestStatus.UNDER_REVIEW, actor="t")
             ids.append(request.id)
         setup.commit()
-        plot_id = site.plots["3"].id
+        return ids, site.plots["3"].id
+
+
+def test_an_approval_that_waited_behind_a_reservation_is_refused(sessions, rules) -> None:
+    """A reservation committed while an approval of the same plot waited for the plot's
+    lock: the approval must see it, although it changed no plot column."""
+    ids, plot_id = _two_rivals_for_plot_3(sessions)
     outcome: list[str] = []
 
     def approve_other() -> None:
@@ -189,18 +194,8 @@ def test_a_refusal_does_not_queue_behind_a_decision_in_flight(sessions, settings
     """An approval of a plot already allocated is refused from what is committed, without
     waiting for the plot's lock: here another transaction holds that lock, and the refused
     approval's connections give up on any lock after one second."""
+    ids, plot_id = _two_rivals_for_plot_3(sessions)
     with sessions() as setup:
-        site = build_site(setup)
-        ids = []
-        for investor in (site.inv1, site.inv2):
-            request, _ = requests.submit(session=setup, investor=investor, data=ask(),
-                                         idempotency_key=uuid.uuid4().hex, actor="t",
-                                         open_max=5)
-            requests.transition(session=setup, request=request,
-                                to=RequestStatus.UNDER_REVIEW, actor="t")
-            ids.append(request.id)
-        setup.commit()
-        plot_id = site.plots["3"].id
         decisions.approve(session=setup, request_id=ids[0], plot_id=plot_id, actor="wg",
                           decision_ref="WG-1", settings=rules)
     impatient = create_engine(settings, connect_args={"options": "-c lock_timeout=1000"})

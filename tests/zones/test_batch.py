@@ -38,11 +38,16 @@ def _request(request_id: int, investor_id: int, key: str) -> dict:
             "updated_at": now}
 
 
-def test_rows_that_reference_each_other_land_in_one_statement(session) -> None:
+def _investor_and_plot(session) -> tuple[Investor, Plot]:
     investor = Investor(ref="I1", kind=PartyKind.LEGAL, name_fa="الف", nationality="IR")
     plot = create_plot(session=session, district=make_zone(session), code="1", geometry=PLOT_A)
     session.add(investor)
     session.flush()
+    return investor, plot
+
+
+def test_rows_that_reference_each_other_land_in_one_statement(session) -> None:
+    investor, plot = _investor_and_plot(session)
     conn = session.connection()
     dialect = conn.dialect.name
     first, second = conn.execute(sa.select(*next_ids(Request.__table__, 2, dialect))).one()
@@ -91,10 +96,7 @@ def test_a_failing_write_leaves_none_of_the_batch(sessions) -> None:
 
 
 def test_a_guarded_batch_writes_only_when_its_check_clears(session) -> None:
-    investor = Investor(ref="I1", kind=PartyKind.LEGAL, name_fa="الف", nationality="IR")
-    plot = create_plot(session=session, district=make_zone(session), code="1", geometry=PLOT_A)
-    session.add(investor)
-    session.flush()
+    investor, plot = _investor_and_plot(session)
     conn = session.connection()
     taken = sa.bindparam("key")
     existing = (sa.select(Request.id).where(Request.idempotency_key == taken)
