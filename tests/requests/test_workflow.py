@@ -16,9 +16,11 @@ from zones.model import (
     AuditEvent,
     DistrictPolicy,
     EnvGroup,
+    ExpansionKind,
     Lottery,
     ObligationKind,
     PlotStatus,
+    RequestPurpose,
     RequestStatus,
     Reservation,
     ReservationStatus,
@@ -109,6 +111,25 @@ def test_same_idempotency_key_returns_the_same_request(session, site) -> None:
     other, created = requests.submit(session=session, investor=site.inv1, data=ask(),
                                      idempotency_key="retry-1", actor="test", open_max=10)
     assert created and other.id != first.id
+
+
+def test_a_replay_returns_the_stored_request_even_if_its_body_no_longer_validates(
+        session, site) -> None:
+    first = _new(session, site, key="retry-2")
+    # The same key with a body that would now be refused (a unit the investor lacks,
+    # an inverted area range): the retry still answers with what was stored.
+    again, created = requests.submit(
+        session=session, investor=site.inv2,
+        data=ask(purpose=RequestPurpose.EXPANSION, unit_ref="NO-SUCH-UNIT",
+                 expansion_kind=ExpansionKind.NEW_LINE, area_min_m2=900, area_max_m2=100),
+        idempotency_key="retry-2", actor="test", open_max=10)
+    assert not created and again.id == first.id
+    with pytest.raises(errors.InvalidInput):  # a new key with that body is refused
+        requests.submit(
+            session=session, investor=site.inv2,
+            data=ask(area_min_m2=900, area_max_m2=100),
+            idempotency_key="fresh-key", actor="test", open_max=10)
+    assert session.scalar(sa.select(sa.func.count()).select_from(AllocationRequest)) == 1
 
 
 def test_open_request_cap(session, site) -> None:
