@@ -255,6 +255,11 @@ def main() -> None:
     print(f"outcomes: {dict(outcomes)}")
     print(f"decisions/s (approved + refused)   {decided / elapsed:9.1f}")
     print(f"  approvals/s (plots allocated)     {outcomes['approved'] / elapsed:9.1f}")
+    # Refusals come from races lost and from plots drawn after they were taken: the
+    # faster an approval, the fewer races, so decisions/s alone can fall as code gets
+    # faster; this says how the mix moved.
+    print(f"  refusals per approval             "
+          f"{(decided - outcomes['approved']) / max(1, outcomes['approved']):9.2f}")
     print(f"pgbench -N tps (commit ceiling)     {ceiling:9.1f}")
     print(f"decisions / ceiling                 {decided / elapsed / ceiling:9.1%}")
     print(f"requests filed/s (and moved to review) {filed / elapsed:6.1f}")

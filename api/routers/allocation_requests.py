@@ -442,6 +442,9 @@ def approve_request(request_id: RequestId, body: Approve, session: WriteSessionD
         plot_id = find_plot(session=session, district_code=body.plot.district,
                             code=body.plot.code).id
     session.info.update(actor_id=user.id, reason=body.decision_ref)
+    # End the read transaction: with none open, an approval on PostGIS is a look and one
+    # write, holding no transaction between round trips (decisions._decided_at_a_glance).
+    session.commit()
     decisions.approve(session=session, request_id=request.id, actor=user.username,
                       decision_ref=normalize(body.decision_ref) or "", plot_id=plot_id,
                       start_date=body.start_date, settings=settings)

@@ -18,8 +18,10 @@ from zones.model import (
     Allocation,
     AllocationRequest,
     AllocationStatus,
+    AuditEvent,
     Investor,
     Plot,
+    PlotStatus,
     RequestStatus,
     Reservation,
     ReservationStatus,
@@ -153,7 +155,9 @@ def _two_rivals_for_plot_3(sessions) -> tuple[list[int], int]:
 
 def test_an_approval_that_waited_behind_a_reservation_is_refused(sessions, rules) -> None:
     """A reservation committed while an approval of the same plot waited for the plot's
-    lock: the approval must see it, although it changed no plot column."""
+    lock: the approval must see it, although it changed no plot column (as reserve
+    does, the reservation touches the plot's row; without that, an approval that looked
+    before it would write)."""
     ids, plot_id = _two_rivals_for_plot_3(sessions)
     outcome: list[str] = []
 
@@ -173,6 +177,7 @@ def test_an_approval_that_waited_behind_a_reservation_is_refused(sessions, rules
                                   status=ReservationStatus.LIVE, created_at=now,
                                   expires_at=now + dt.timedelta(hours=72)))
         reserving.flush()
+        decisions.touch_plot(reserving, plot_id, now)
         waiting = threading.Thread(target=approve_other)
         waiting.start()
         time.sleep(1.0)  # the approval is now queued behind the plot's lock
@@ -214,3 +219,86 @@ def test_a_refusal_does_not_queue_behind_a_decision_in_flight(sessions, settings
                             .where(AllocationRequest.id == ids[1])) is RequestStatus.UNDER_REVIEW
         assert check.scalar(sa.select(sa.func.count()).select_from(Allocation)
                             .where(Allocation.plot_id == plot_id)) == 1
+
+
+def _statements_of(engine: sa.Engine) -> list[str]:
+    """The SQL every connection of ``engine`` sends from now on (until the test ends)."""
+    sent: list[str] = []
+    sa.event.listen(engine, "before_cursor_execute",
+                    lambda conn, cursor, statement, *rest: sent.append(statement))
+    return sent
+
+
+@pytest.mark.parametrize("backend", ["postgis"], indirect=True)
+def test_an_approval_with_no_transaction_open_is_one_look_and_one_write(engine, sessions,
+                                                                        rules) -> None:
+    """No lock is queued for and no transaction held across round trips: the look, then
+    the guarded write, which does everything a locked approval does."""
+    ids, plot_id = _two_rivals_for_plot_3(sessions)
+    sent = _statements_of(engine)
+    with sessions() as session:
+        done = decisions.approve(session=session, request_id=ids[0], plot_id=plot_id,
+                                 actor="wg", decision_ref="WG-1", settings=rules)
+        assert len(sent) == 2, sent
+        assert sent[0].lstrip().startswith("SELECT") and "FOR UPDATE" not in sent[0]
+        assert sent[1].lstrip().startswith("WITH gate")
+    with sessions() as check:
+        request = check.get_one(AllocationRequest, ids[0])
+        assert request.status is RequestStatus.APPROVED
+        assert request.allocation_id == done.allocation_id
+        allocation = check.get_one(Allocation, done.allocation_id)
+        assert allocation.plot_id == plot_id and allocation.status is AllocationStatus.ACTIVE
+        assert {o.due_date for o in allocation.obligations} == set(done.due.values())
+        assert check.get_one(Plot, plot_id).status is PlotStatus.ALLOCATED
+
+
+def _rival_allocates(sessions, rules, ids: list[int], plot_id: int) -> None:
+    with sessions() as rival:
+        decisions.approve(session=rival, request_id=ids[1], plot_id=plot_id, actor="wg2",
+                          decision_ref="WG-2", settings=rules)
+
+
+def _rival_reserves(sessions, rules, ids: list[int], plot_id: int) -> None:
+    with sessions() as rival:
+        decisions.reserve(session=rival, request_id=ids[1], plot_id=plot_id, actor="staff",
+                          settings=rules)
+
+
+def _request_withdrawn(sessions, rules, ids: list[int], plot_id: int) -> None:
+    with sessions() as rival:
+        requests.withdraw(session=rival, request=rival.get_one(AllocationRequest, ids[0]),
+                          actor="inv")
+        rival.commit()
+
+
+@pytest.mark.parametrize("backend", ["postgis"], indirect=True)
+@pytest.mark.parametrize(("meanwhile", "refusal", "status"), [
+    (_rival_allocates, "plot_already_allocated", RequestStatus.UNDER_REVIEW),
+    (_rival_reserves, "plot_reserved", RequestStatus.UNDER_REVIEW),
+    (_request_withdrawn, "request_transition_forbidden", RequestStatus.WITHDRAWN),
+])
+def test_a_write_overtaken_since_its_look_writes_nothing(engine, sessions, rules, meanwhile,
+                                                         refusal, status) -> None:
+    """Between the look and the write, a rival decision, a reservation or the investor's
+    withdrawal commits: the write finds a row changed, writes nothing, and the approval
+    looks again and is refused for what happened."""
+    ids, plot_id = _two_rivals_for_plot_3(sessions)
+    fired: list[bool] = []
+
+    def overtake(conn, cursor, statement, *rest) -> None:
+        if statement.lstrip().startswith("WITH gate") and ".xmin" in statement and not fired:
+            fired.append(True)  # once: the rival's own write passes through here too
+            meanwhile(sessions, rules, ids, plot_id)
+
+    sa.event.listen(engine, "before_cursor_execute", overtake)
+    with sessions() as session, pytest.raises(errors.ZonesError) as refused:
+        decisions.approve(session=session, request_id=ids[0], plot_id=plot_id, actor="wg",
+                          decision_ref="WG-1", settings=rules)
+    sa.event.remove(engine, "before_cursor_execute", overtake)
+    assert fired and refused.value.code == refusal
+    with sessions() as check:
+        assert check.get_one(AllocationRequest, ids[0]).status is status
+        assert check.scalar(sa.select(sa.func.count()).select_from(Allocation).where(
+            Allocation.decision_ref == "WG-1")) == 0
+        assert check.scalar(sa.select(sa.func.count()).select_from(AuditEvent).where(
+            AuditEvent.actor == "wg")) == 0  # not one row of the overtaken approval

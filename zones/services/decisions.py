@@ -10,6 +10,15 @@ failures, deadlocks and a busy SQLite are retried a few times, then reported as
 
 Reservations expire by themselves: a lapsed one is ignored by every read, and closed
 (its request marked expired) by :func:`sweep_expired`, which each decision runs first.
+
+On PostGIS an approval first looks without locking (:func:`_decided_at_a_glance`): most
+approvals of a contested plot are refused, and a refusal read from committed rows needs
+no lock. One that looks clear is written at once, in one autocommit statement that locks
+the request and plot rows and writes only if both are still the row versions the look
+read (PostgreSQL's ``xmin``). Whatever an approval checks changes one of those rows: a
+decision changes the request's status and the plot's, and a reservation touches its plot
+(:func:`reserve`), so a write racing any of them writes nothing and the approval looks
+again, or takes the locked path.
 """
 
 from __future__ import annotations
@@ -125,16 +134,33 @@ def _live(reservation: Any, now: Any) -> sa.ColumnElement[bool]:
     return sa.and_(reservation.status == ReservationStatus.LIVE, reservation.expires_at > now)
 
 
-def _plot_columns(dialect: str, ids: bool, prefix: str = "") -> list[Any]:
+def _xmin(table: sa.Table) -> sa.ColumnElement[str]:
+    """The id of the transaction that wrote the row's current version (PostgreSQL): any
+    update, even one that changes no value, gives the row a new one."""
+    return sa.cast(sa.literal_column(f"{table.name}.xmin"), sa.Text)
+
+
+def _plot_columns(dialect: str, ids: bool, prefix: str = "", *, look: bool = False
+                  ) -> list[Any]:
     """What a decision on a plot must know, as columns of a statement selecting ``Plot``:
     its status and size, the live reservation holding it (a lapsed one is ignored), its
     district's policy, whether an active allocation exists and, with ``ids``, fresh ids
-    for the allocation an approval writes (``id0``, ``id1``…)."""
+    for the allocation an approval writes (``id0``, ``id1``…). For the unlocked ``look``
+    (PostgreSQL), the row's version too, and ids only where the plot is open: a look at
+    a taken plot, the common refusal, draws none."""
     now = sa.bindparam("now", type_=Reservation.expires_at.type)
     held = aliased(Reservation)  # the statement may join the request's own reservation
     live = (sa.select(held.request_id, held.expires_at)
             .where(held.plot_id == Plot.id, _live(held, now)).limit(1).correlate_except(held))
     policy = sa.select(DistrictPolicy).where(DistrictPolicy.district_id == Plot.district_id)
+    allocated = sa.exists().where(Allocation.plot_id == Plot.id,
+                                  Allocation.status == AllocationStatus.ACTIVE)
+    drawn: list[Any] = list(allocation_ids(dialect).selected_columns) if ids else []
+    if look:
+        # Equalities, not IN: an IN list is expanded on every execution.
+        open_plot = sa.and_(sa.or_(*(Plot.status == s for s in sorted(ALLOCATABLE))),
+                            Plot.valid_to.is_(None), ~allocated)
+        drawn = [sa.case((open_plot, c)) for c in drawn]  # nextval() runs only if open
     columns = [
         Plot.id, Plot.code, Plot.status, Plot.valid_to, Plot.area_m2, Plot.district_id,
         live.with_only_columns(held.request_id).scalar_subquery().label("held_by"),
@@ -143,10 +169,9 @@ def _plot_columns(dialect: str, ids: bool, prefix: str = "") -> list[Any]:
         .label("expansion_only"),
         policy.with_only_columns(DistrictPolicy.reservation_hours).scalar_subquery()
         .label("reservation_hours"),
-        sa.exists().where(Allocation.plot_id == Plot.id,
-                          Allocation.status == AllocationStatus.ACTIVE).label("allocated"),
-        *([c.label(f"id{i}") for i, c in enumerate(allocation_ids(dialect).selected_columns)]
-          if ids else []),
+        allocated.label("allocated"),
+        *[c.label(f"id{i}") for i, c in enumerate(drawn)],
+        *([_xmin(Plot.__table__).label("version")] if look else []),
     ]
     return [c.label(f"{prefix}{c.key}") for c in columns]
 
@@ -238,6 +263,16 @@ def _check_vacant(plot: sa.Row[Any], request_id: int) -> None:
                                   plot_id=plot.id, until=plot.held_until.isoformat())
 
 
+def touch_plot(session: Session, plot_id: int, at: dt.datetime) -> None:
+    """Give the plot's row a new version (``updated_at`` is ``at``), in the caller's
+    transaction. Whoever takes a reservation on a plot calls this: a reservation changes
+    no plot column, yet an approval of the plot read before it must not write (see
+    :func:`_unchanged_since_look`)."""
+    session.connection().execute(sa.update(Plot.__table__).where(
+        Plot.__table__.c.id == plot_id).values(updated_at=at))
+    _expire_cached(session, (Plot, plot_id))
+
+
 def reserve(*, session: Session, request_id: int, plot_id: int, actor: str, settings: Settings,
             now: dt.datetime | None = None) -> Reservation:
     """Hold ``plot`` for the request for the district's (or the default) reservation time."""
@@ -265,6 +300,7 @@ def reserve(*, session: Session, request_id: int, plot_id: int, actor: str, sett
         except IntegrityError as exc:
             raise errors.PlotReserved(f"plot {plot.code} was just reserved for another request",
                                       plot_id=plot.id) from exc
+        touch_plot(session, plot.id, at)
         transition(session=session, request=request, to=RequestStatus.RESERVED, actor=actor,
                    reason=f"plot {plot.code} until {reservation.expires_at:%Y-%m-%d %H:%M} UTC")
         return reservation
@@ -301,19 +337,15 @@ def _request_state_stmt() -> sa.Select[Any]:
             .with_for_update(of=AllocationRequest.__table__))
 
 
-# Columns only an approval's writes use; the unlocked look leaves them out.
-_WRITE_ONLY = frozenset({"investor_id", "unit_id", "allocation_id", "decision_ref", "held_id",
-                         "plot_area_m2", "plot_district_id", "plot_reservation_hours"})
-
-
 @functools.cache
 def _approval_state_stmt(dialect: str, locked: bool = True) -> sa.Select[Any]:
     # The request, its live reservation and the plot it holds (or the one named), both
-    # rows locked, with fresh ids for the allocation: one trip on the hot path. Unlocked
-    # (and drawing no ids) for the look taken before queueing for the locks.
-    columns = [*_request_columns(), *_plot_columns(dialect, locked, "plot_")]
-    if not locked:  # the look checks, writes nothing: fewer columns, less to decode
-        columns = [c for c in columns if c.key not in _WRITE_ONLY]
+    # rows locked, with fresh ids for the allocation: one trip on the hot path. Unlocked,
+    # with the rows' versions, for the look taken before queueing for any lock
+    # (PostgreSQL only).
+    columns = [*_request_columns(), *_plot_columns(dialect, True, "plot_", look=not locked)]
+    if not locked:
+        columns.append(_xmin(AllocationRequest.__table__).label("version"))
     stmt = (_with_live_reservation(sa.select(*columns))
             .join(Plot, Plot.id == sa.func.coalesce(Reservation.plot_id,
                                                     sa.bindparam("plot_id")))
@@ -374,45 +406,92 @@ def _reserved_meanwhile() -> sa.Select[Any]:
                    held.request_id != sa.bindparam("check_request")).limit(1))
 
 
-def _refused_at_a_glance(session: Session, request_id: int, plot_id: int | None,
-                         at: dt.datetime, settings: Settings) -> errors.ZonesError | None:
-    """The refusal an approval would meet, read without taking a lock; None when it might
-    succeed (or the look cannot tell), and the locked path decides.
+@functools.cache
+def _unchanged_since_look() -> sa.Select[Any]:
+    """Lock the request and plot rows, found only while they are the versions the look
+    read. After waiting for a lock, PostgreSQL checks these conditions again against the
+    row as the other transaction left it (read committed), so a decision or reservation
+    committed meanwhile leaves no row: the writes guarded by this one do nothing."""
+    r, p = AllocationRequest.__table__, Plot.__table__
+    return (sa.select(sa.true().label("clear")).select_from(r).join(p, sa.true())
+            .where(r.c.id == sa.bindparam("gate_request"), p.c.id == sa.bindparam("gate_plot"),
+                   _xmin(r) == sa.bindparam("gate_request_version"),
+                   _xmin(p) == sa.bindparam("gate_plot_version"))
+            .with_for_update(of=[r, p]))
+
+
+# Looks (each maybe followed by a write) before an approval takes the locked path.
+_LOOKS = 2
+
+
+def _decided_at_a_glance(session: Session, request_id: int, plot_id: int | None,
+                         at: dt.datetime, settings: Settings,
+                         write: Callable[..., Approval | None]
+                         ) -> Approval | errors.ZonesError | None:
+    """Decide an approval without queueing for a lock, if it can be (PostGIS): the
+    refusal it meets, or the approval written; None when the locked path must decide.
 
     On a contested plot most approvals are refused because another won it. A refusal
     read from committed rows is as true as one read under the lock (it is the answer the
     approval would have had a moment earlier) and writes nothing, so it needs neither
-    the plot's lock, for which every rival would queue, nor a transaction: on PostGIS,
-    when the session has none open, the look runs in autocommit, one round trip instead
-    of three (BEGIN, the locking read, COMMIT). SQLite, in process, skips it: its
+    the plot's lock, for which every rival would queue, nor a transaction: when the
+    session has none open, the look runs in autocommit, one round trip. An approval the
+    look finds clear is then written by ``write`` in one autocommit statement guarded by
+    :func:`_unchanged_since_look`; if a rival changed either row meanwhile nothing is
+    written and the approval looks again. SQLite, in process, skips all this: its
     writers hold the database's lock anyway.
     """
-    if session.get_bind().dialect.name != "postgresql":
+    bind = session.get_bind()
+    if bind.dialect.name != "postgresql":
         return None
     session.flush()
     idle = not session.in_transaction()
-    conn = session.connection(
-        execution_options={"isolation_level": "AUTOCOMMIT"} if idle else None)
+    outcome: Approval | errors.ZonesError | None = None
     try:
-        state = _approval_state(session, request_id, plot_id, at, conn=conn, locked=False)
+        if idle:
+            # A connection of its own rather than the session's: no session transaction
+            # to begin and end around each look (a quarter of a refusal's client time).
+            with bind.connect() as conn:
+                conn.execution_options(isolation_level="AUTOCOMMIT")
+                outcome = _look_then_write(session, conn, request_id, plot_id, at, settings,
+                                           write)
+        else:  # in the caller's transaction: look there, and leave writing to the locks
+            outcome = _look_then_write(session, session.connection(), request_id, plot_id,
+                                       at, settings, None)
     except DBAPIError:
-        session.rollback()  # a lost connection, say: the locked path retries on a new one
+        # A lost connection, a deadlock, a constraint: nothing was written (one statement,
+        # autocommit), and the locked path decides, retrying on a new connection.
+        session.rollback()
         return None
-    refusal = None
-    # Missing rows or a lapsed reservation: the locked path says which, or sweeps it.
-    if state is not None and not (state[0].held_until is not None
-                                  and state[0].held_until <= at):
+    if session.in_transaction() and (idle or isinstance(outcome, errors.ZonesError)):
+        # Ends what a gate's read opened, or the caller's transaction as a refusal under
+        # the lock does (see approve); nothing uncommitted is in it.
+        session.commit()
+    return outcome
+
+
+def _look_then_write(session: Session, conn: sa.Connection, request_id: int,
+                     plot_id: int | None, at: dt.datetime, settings: Settings,
+                     write: Callable[..., Approval | None] | None
+                     ) -> Approval | errors.ZonesError | None:
+    """Look, and write if the look finds the approval clear and ``write`` is given; look
+    again if a rival changed a row meanwhile. None: the locked path decides."""
+    for _ in range(_LOOKS):
+        state = _approval_state(session, request_id, plot_id, at, conn=conn, locked=False)
+        # Missing rows or a lapsed reservation: the locked path says which, or sweeps it.
+        if state is None or (state[0].held_until is not None and state[0].held_until <= at):
+            return None
         request, plot = state
         try:
             _check_request(request, plot_id)
             _check_plot(session, request, plot, settings, at)
         except errors.ZonesError as exc:
-            refusal = exc
-    if idle or refusal is not None:
-        # Nothing was written: this hands the autocommit connection back, or ends the
-        # caller's transaction as a refusal under the lock does (see approve).
-        session.commit()
-    return refusal
+            return exc
+        if write is None or plot.id0 is None:
+            return None
+        if (approval := write(conn, request, plot, at)) is not None:
+            return approval
+    return None
 
 
 def _check_request(request: Any, plot_id: int | None) -> None:
@@ -453,6 +532,32 @@ def _approval_subject(session: Session, request_id: int, plot_id: int | None,
     return request, plot
 
 
+def _approval_writes(session: Session, request: Any, plot: Any, at: dt.datetime, *,
+                     actor: str, decision_ref: str, start_date: dt.date | None
+                     ) -> tuple[Batch, list[int], dict[ObligationKind, dt.date]]:
+    """The batch of an approval's writes: the allocation with its obligations, the plot
+    allocated, the request's reservation converted and the request approved, audited."""
+    batch, trail = Batch(), Trail(session, actor)
+    ids = [getattr(plot, f"id{i}") for i in range(NEW_IDS)]
+    due = write_allocation(
+        batch, trail, ids=ids, plot_id=plot.id, plot_status=plot.status,
+        area_m2=plot.area_m2, investor_id=request.investor_id, unit_id=request.unit_id,
+        start_date=start_date or at.date(), decision_ref=decision_ref)
+    if request.held_id is not None:
+        batch.update(Reservation.__table__, request.held_id,
+                     {"status": ReservationStatus.CONVERTED, "closed_at": at})
+        trail.updated("reservation", request.held_id,
+                      {"status": ReservationStatus.LIVE, "closed_at": None},
+                      {"status": ReservationStatus.CONVERTED, "closed_at": at})
+    record_transition(batch, trail, request_id=request.id, from_status=request.status,
+                      to=RequestStatus.APPROVED, actor=actor, reason=decision_ref,
+                      sets={"allocation_id": ids[0], "decision_ref": decision_ref},
+                      was={"allocation_id": request.allocation_id,
+                           "decision_ref": request.decision_ref})
+    trail.into(batch)
+    return batch, ids, due
+
+
 def approve(*, session: Session, request_id: int, actor: str, decision_ref: str,
             settings: Settings, plot_id: int | None = None, start_date: dt.date | None = None,
             now: dt.datetime | None = None) -> Approval:
@@ -461,14 +566,32 @@ def approve(*, session: Session, request_id: int, actor: str, decision_ref: str,
     Creates the allocation, its obligations and marks the plot allocated
     (:func:`~zones.services.allocation.write_allocation`), closes the reservation and
     approves the request (:func:`~zones.services.requests.record_transition`), every change
-    audited. Contested plots make this the hot path, so it runs as one locking read (the
-    request, its reservation and the plot, with the new rows' ids drawn) and one
-    :class:`~zones.db.batch.Batch` of writes — a single statement on PostGIS.
+    audited. Contested plots make this the hot path: on PostGIS, with no transaction
+    open, a look and one guarded write (:func:`_decided_at_a_glance`); otherwise one
+    locking read (the request, its reservation and the plot, with the new rows' ids
+    drawn) and one :class:`~zones.db.batch.Batch` of writes — a single statement on
+    PostGIS.
     """
     session.info["actor"] = actor  # the audit trail names who decided
-    if (refusal := _refused_at_a_glance(session, request_id, plot_id, now or utcnow(),
-                                        settings)) is not None:
-        raise refusal
+
+    def write_unless_changed(conn: sa.Connection, request: Any, plot: Any,
+                             at: dt.datetime) -> Approval | None:
+        batch, ids, due = _approval_writes(session, request, plot, at, actor=actor,
+                                           decision_ref=decision_ref, start_date=start_date)
+        if batch.run(conn, check=_unchanged_since_look(), guard="clear", check_params={
+                "gate_request": request.id, "gate_plot": plot.id,
+                "gate_request_version": request.version,
+                "gate_plot_version": plot.version}) is None:
+            return None  # a rival changed a row since the look: nothing was written
+        _expire_cached(session, (AllocationRequest, request.id), (Plot, plot.id))
+        return Approval(request_id=request.id, allocation_id=ids[0], plot_id=plot.id, due=due)
+
+    glance = _decided_at_a_glance(session, request_id, plot_id, now or utcnow(), settings,
+                                  write_unless_changed)
+    if isinstance(glance, errors.ZonesError):
+        raise glance
+    if glance is not None:
+        return glance
 
     def work() -> Approval | errors.ZonesError:
         at = now or utcnow()
@@ -476,24 +599,8 @@ def approve(*, session: Session, request_id: int, actor: str, decision_ref: str,
             request, plot = _approval_subject(session, request_id, plot_id, at, settings)
         except errors.ZonesError as refusal:
             return refusal  # decided before anything was written: committed, then raised
-        batch, trail = Batch(), Trail(session, actor)
-        ids = [getattr(plot, f"id{i}") for i in range(NEW_IDS)]
-        due = write_allocation(
-            batch, trail, ids=ids, plot_id=plot.id, plot_status=plot.status,
-            area_m2=plot.area_m2, investor_id=request.investor_id, unit_id=request.unit_id,
-            start_date=start_date or at.date(), decision_ref=decision_ref)
-        if request.held_id is not None:
-            batch.update(Reservation.__table__, request.held_id,
-                         {"status": ReservationStatus.CONVERTED, "closed_at": at})
-            trail.updated("reservation", request.held_id,
-                          {"status": ReservationStatus.LIVE, "closed_at": None},
-                          {"status": ReservationStatus.CONVERTED, "closed_at": at})
-        record_transition(batch, trail, request_id=request.id, from_status=request.status,
-                          to=RequestStatus.APPROVED, actor=actor, reason=decision_ref,
-                          sets={"allocation_id": ids[0], "decision_ref": decision_ref},
-                          was={"allocation_id": request.allocation_id,
-                               "decision_ref": request.decision_ref})
-        trail.into(batch)
+        batch, ids, due = _approval_writes(session, request, plot, at, actor=actor,
+                                           decision_ref=decision_ref, start_date=start_date)
         with translated_errors():
             meanwhile = batch.run(session.connection(), check=_reserved_meanwhile(),
                                   check_params={"check_plot": plot.id, "check_now": at,
