@@ -155,9 +155,9 @@ def _two_rivals_for_plot_3(sessions) -> tuple[list[int], int]:
 
 def test_an_approval_that_waited_behind_a_reservation_is_refused(sessions, rules) -> None:
     """A reservation committed while an approval of the same plot waited for the plot's
-    lock: the approval must see it, although it changed no plot column (as reserve
-    does, the reservation touches the plot's row; without that, an approval that looked
-    before it would write)."""
+    lock: the approval must see it, although it changed no plot column (the database
+    touches the plot's row when a reservation is taken; without that, an approval that
+    looked before it would write)."""
     ids, plot_id = _two_rivals_for_plot_3(sessions)
     outcome: list[str] = []
 
@@ -177,7 +177,6 @@ def test_an_approval_that_waited_behind_a_reservation_is_refused(sessions, rules
                                   status=ReservationStatus.LIVE, created_at=now,
                                   expires_at=now + dt.timedelta(hours=72)))
         reserving.flush()
-        decisions.touch_plot(reserving, plot_id, now)
         waiting = threading.Thread(target=approve_other)
         waiting.start()
         time.sleep(1.0)  # the approval is now queued behind the plot's lock

@@ -15,10 +15,12 @@ On PostGIS an approval first looks without locking (:func:`_decided_at_a_glance`
 approvals of a contested plot are refused, and a refusal read from committed rows needs
 no lock. One that looks clear is written at once, in one autocommit statement that locks
 the request and plot rows and writes only if both are still the row versions the look
-read (PostgreSQL's ``xmin``). Whatever an approval checks changes one of those rows: a
-decision changes the request's status and the plot's, and a reservation touches its plot
-(:func:`reserve`), so a write racing any of them writes nothing and the approval looks
-again, or takes the locked path.
+read (PostgreSQL's ``xmin``). What an approval checks of the request and plot changes
+one of those rows: a decision changes the request's status and the plot's, a withdrawal
+or release the request's, and taking a reservation touches its plot (a trigger,
+migration 0009), so a write racing any of them writes nothing and the approval looks
+again, or takes the locked path. (A district's policy and the protected areas are
+read, not locked, on either path.)
 """
 
 from __future__ import annotations
@@ -146,8 +148,8 @@ def _plot_columns(dialect: str, ids: bool, prefix: str = "", *, look: bool = Fal
     its status and size, the live reservation holding it (a lapsed one is ignored), its
     district's policy, whether an active allocation exists and, with ``ids``, fresh ids
     for the allocation an approval writes (``id0``, ``id1``…). For the unlocked ``look``
-    (PostgreSQL), the row's version too, and ids only where the plot is open: a look at
-    a taken plot, the common refusal, draws none."""
+    (PostgreSQL), the row's version too, and ids only where the plot is not taken: a
+    look at a taken plot, the common refusal, draws none."""
     now = sa.bindparam("now", type_=Reservation.expires_at.type)
     held = aliased(Reservation)  # the statement may join the request's own reservation
     live = (sa.select(held.request_id, held.expires_at)
@@ -263,16 +265,6 @@ def _check_vacant(plot: sa.Row[Any], request_id: int) -> None:
                                   plot_id=plot.id, until=plot.held_until.isoformat())
 
 
-def touch_plot(session: Session, plot_id: int, at: dt.datetime) -> None:
-    """Give the plot's row a new version (``updated_at`` is ``at``), in the caller's
-    transaction. Whoever takes a reservation on a plot calls this: a reservation changes
-    no plot column, yet an approval of the plot read before it must not write (see
-    :func:`_unchanged_since_look`)."""
-    session.connection().execute(sa.update(Plot.__table__).where(
-        Plot.__table__.c.id == plot_id).values(updated_at=at))
-    _expire_cached(session, (Plot, plot_id))
-
-
 def reserve(*, session: Session, request_id: int, plot_id: int, actor: str, settings: Settings,
             now: dt.datetime | None = None) -> Reservation:
     """Hold ``plot`` for the request for the district's (or the default) reservation time."""
@@ -300,7 +292,6 @@ def reserve(*, session: Session, request_id: int, plot_id: int, actor: str, sett
         except IntegrityError as exc:
             raise errors.PlotReserved(f"plot {plot.code} was just reserved for another request",
                                       plot_id=plot.id) from exc
-        touch_plot(session, plot.id, at)
         transition(session=session, request=request, to=RequestStatus.RESERVED, actor=actor,
                    reason=f"plot {plot.code} until {reservation.expires_at:%Y-%m-%d %H:%M} UTC")
         return reservation
@@ -358,9 +349,10 @@ def _approval_state_stmt(dialect: str, locked: bool = True) -> sa.Select[Any]:
 def _approval_state(session: Session, request_id: int, plot_id: int | None,
                     now: dt.datetime, *, conn: sa.Connection | None = None,
                     locked: bool = True) -> tuple[Any, Any] | None:
-    """The request and plot rows an approval needs, locked, in one statement; None when
-    the join finds nothing (no such request or plot, or no plot named nor reserved): the
-    caller then reads them one by one, which says what is missing."""
+    """The request and plot rows an approval needs, in one statement (locked, or the
+    unlocked look's columns with ``locked=False``); None when the join finds nothing (no
+    such request or plot, or no plot named nor reserved): the caller then reads them one
+    by one, which says what is missing."""
     if conn is None:
         session.flush()
         conn = session.connection()
@@ -409,9 +401,10 @@ def _reserved_meanwhile() -> sa.Select[Any]:
 @functools.cache
 def _unchanged_since_look() -> sa.Select[Any]:
     """Lock the request and plot rows, found only while they are the versions the look
-    read. After waiting for a lock, PostgreSQL checks these conditions again against the
-    row as the other transaction left it (read committed), so a decision or reservation
-    committed meanwhile leaves no row: the writes guarded by this one do nothing."""
+    read. A version committed before the statement began fails the condition outright;
+    one committed while it waited for a lock is checked again, as the other transaction
+    left it (read committed; both tables must be named in ``FOR UPDATE OF`` for that).
+    Either way the gate is empty and the writes it guards do nothing."""
     r, p = AllocationRequest.__table__, Plot.__table__
     return (sa.select(sa.true().label("clear")).select_from(r).join(p, sa.true())
             .where(r.c.id == sa.bindparam("gate_request"), p.c.id == sa.bindparam("gate_plot"),
@@ -445,12 +438,12 @@ def _decided_at_a_glance(session: Session, request_id: int, plot_id: int | None,
     if bind.dialect.name != "postgresql":
         return None
     session.flush()
-    idle = not session.in_transaction()
+    idle = not session.in_transaction() and isinstance(bind, sa.Engine)
     outcome: Approval | errors.ZonesError | None = None
     try:
         if idle:
             # A connection of its own rather than the session's: no session transaction
-            # to begin and end around each look (a quarter of a refusal's client time).
+            # to begin and end around each look.
             with bind.connect() as conn:
                 conn.execution_options(isolation_level="AUTOCOMMIT")
                 outcome = _look_then_write(session, conn, request_id, plot_id, at, settings,
@@ -459,14 +452,22 @@ def _decided_at_a_glance(session: Session, request_id: int, plot_id: int | None,
             outcome = _look_then_write(session, session.connection(), request_id, plot_id,
                                        at, settings, None)
     except DBAPIError:
-        # A lost connection, a deadlock, a constraint: nothing was written (one statement,
-        # autocommit), and the locked path decides, retrying on a new connection.
+        # A deadlock, a constraint, a lost connection: the write (one autocommit
+        # statement) wrote nothing — unless the connection died after the server had
+        # committed it, when the locked path finds the request approved and says so
+        # (409), as a COMMIT whose answer is lost would. The locked path decides,
+        # retrying on a new connection.
         session.rollback()
         return None
     if session.in_transaction() and (idle or isinstance(outcome, errors.ZonesError)):
-        # Ends what a gate's read opened, or the caller's transaction as a refusal under
-        # the lock does (see approve); nothing uncommitted is in it.
-        session.commit()
+        # Ends what the environmental gate's read (env_allowed) opened, or the caller's
+        # transaction as a refusal under the lock does (see approve).
+        try:
+            session.commit()
+        except DBAPIError:
+            session.rollback()
+            if not isinstance(outcome, Approval):  # an approval was written already
+                return None
     return outcome
 
 
@@ -487,6 +488,7 @@ def _look_then_write(session: Session, conn: sa.Connection, request_id: int,
             _check_plot(session, request, plot, settings, at)
         except errors.ZonesError as exc:
             return exc
+        # No ids are drawn where _check_vacant would refuse; None here only if they part.
         if write is None or plot.id0 is None:
             return None
         if (approval := write(conn, request, plot, at)) is not None:
