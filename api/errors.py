@@ -15,6 +15,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from zones import errors
@@ -125,6 +126,17 @@ async def _database_error(request: Request, exc: DBAPIError) -> JSONResponse:
     return await _unexpected(request, exc)
 
 
+async def _pool_exhausted(request: Request, exc: PoolTimeout) -> JSONResponse:
+    # Every connection is in use for longer than ZONES_DB_POOL_TIMEOUT: the request never
+    # reached the database, so it is safe to repeat.
+    log.warning("no free database connection for %s: %s", request.url.path, exc)
+    response = problem(503, "database_busy", "Database busy",
+                       "every database connection is in use; retry shortly",
+                       request.url.path)
+    response.headers["Retry-After"] = "1"
+    return response
+
+
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unhandled error on %s", request.url.path)
     return problem(500, "internal_error", "Internal error",
@@ -137,4 +149,5 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]
     app.add_exception_handler(DBAPIError, _database_error)  # type: ignore[arg-type]
+    app.add_exception_handler(PoolTimeout, _pool_exhausted)  # type: ignore[arg-type]
     app.add_exception_handler(Exception, _unexpected)

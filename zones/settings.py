@@ -33,6 +33,9 @@ class Settings(BaseSettings):
     migrate_on_start: bool = True
     db_pool_size: int = Field(16, ge=1, description="PostGIS connections kept per process")
     db_max_overflow: int = Field(8, ge=0, description="Extra connections under bursts")
+    db_pool_timeout: float = Field(
+        10, gt=0, description="Seconds a request waits for a free PostGIS connection before "
+        "it is answered 503 database_busy")
     # Off: a round trip per transaction (a tenth of a contested decision's cost) to guard
     # against a server restart. A lost connection is instead noticed when used: the pool
     # is refreshed, decisions retry, other requests answer 503 backend_unavailable once.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 
+import pytest
 from fastapi.testclient import TestClient
 
 from api.main import create_app
@@ -47,3 +48,19 @@ def test_access_log_is_one_json_line_per_request(client, caplog) -> None:
     entry = json.loads(line)
     assert entry["method"] == "GET" and entry["path"] == "/plots" and entry["status"] == 200
     assert "status=planned" not in line  # query strings are not logged
+
+
+@pytest.mark.parametrize("backend", ["postgis"], indirect=True)
+def test_every_connection_busy_answers_503_not_500(settings) -> None:
+    """Pool and overflow all in use past the wait: a problem the client can retry."""
+    app = create_app(settings.model_copy(update={
+        "db_pool_size": 1, "db_max_overflow": 0, "db_pool_timeout": 0.2}))
+    with TestClient(app) as client:
+        assert client.get("/plots").status_code == 200
+        with app.state.engine.connect():  # the only connection, held
+            busy = client.get("/plots")
+        assert client.get("/plots").status_code == 200  # free again
+    assert busy.status_code == 503, busy.text
+    assert busy.json()["code"] == "database_busy"
+    assert busy.headers["retry-after"] == "1"
+    assert busy.headers["content-type"].startswith("application/problem+json")

@@ -32,6 +32,7 @@ def create_engine(settings: Settings, **kw: Any) -> Engine:
         # costs a process fork, far more than the query it serves.
         kw.setdefault("pool_size", settings.db_pool_size)
         kw.setdefault("max_overflow", settings.db_max_overflow)
+        kw.setdefault("pool_timeout", settings.db_pool_timeout)
         kw.setdefault("pool_pre_ping", settings.db_pre_ping)
         return sa.create_engine(url, **kw)
     raise ConfigurationError(
