@@ -99,6 +99,8 @@ async def _zones_error(request: Request, exc: errors.ZonesError) -> Response:
     response = problem(status, exc.code, exc.title, exc.detail, request.url.path, exc.extra)
     if status == 401:
         response.headers["WWW-Authenticate"] = "Bearer"
+    if isinstance(exc, errors.DatabaseBusy):  # transient: nothing was written
+        response.headers["Retry-After"] = "1"
     return response
 
 
@@ -126,15 +128,11 @@ async def _database_error(request: Request, exc: DBAPIError) -> JSONResponse:
     return await _unexpected(request, exc)
 
 
-async def _pool_exhausted(request: Request, exc: PoolTimeout) -> JSONResponse:
+async def _pool_exhausted(request: Request, exc: PoolTimeout) -> Response:
     # Every connection is in use for longer than ZONES_DB_POOL_TIMEOUT: the request never
     # reached the database, so it is safe to repeat.
-    log.warning("no free database connection for %s: %s", request.url.path, exc)
-    response = problem(503, "database_busy", "Database busy",
-                       "every database connection is in use; retry shortly",
-                       request.url.path)
-    response.headers["Retry-After"] = "1"
-    return response
+    return await _zones_error(request, errors.DatabaseBusy(
+        "every database connection is in use; retry shortly"))
 
 
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
