@@ -32,7 +32,9 @@ import socket
 import subprocess
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import morecantile
 import psycopg
@@ -64,12 +66,13 @@ FROM (SELECT id, code, status, ST_AsMVTGeom(ST_Transform(geom, 3857),
 """
 
 
-def _inline(statement: str, params: dict, conn: psycopg.Connection) -> str:
-    """psycopg's ``%(name)s`` placeholders replaced by literals quoted by psycopg itself."""
+def _inline(statement: str, params: Sequence[Any], conn: psycopg.Connection) -> str:
+    """PostgreSQL's ``$n`` placeholders (the engine's paramstyle) replaced by literals
+    quoted by psycopg itself."""
     def literal(match: re.Match[str]) -> str:
-        return psycopg.sql.Literal(params[match.group(1)]).as_string(conn)
+        return psycopg.sql.Literal(params[int(match.group(1)) - 1]).as_string(conn)
 
-    return re.sub(r"%\((\w+)\)s", literal, statement) + ";"
+    return re.sub(r"\$(\d+)\b", literal, statement) + ";"
 
 
 def _service_sql(url: str, box: tuple[float, ...], tile: morecantile.Tile) -> dict[str, str]:

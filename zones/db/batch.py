@@ -27,6 +27,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from zones.db.prepared import Prepared
+
 # A write's shape: ("insert" or "update", table, columns).
 _Shape = tuple[str, sa.Table, tuple[str, ...]]
 
@@ -101,7 +103,7 @@ class Batch:
 
     def run(self, conn: sa.Connection, check: sa.Select[Any] | None = None,
             check_params: Mapping[str, Any] | None = None, guard: str | None = None
-            ) -> sa.Row[Any] | None:
+            ) -> Any:
         """Write everything collected: one statement on PostgreSQL, in order elsewhere.
 
         ``check``, a SELECT built once (its parameters in ``check_params``, named apart
@@ -119,7 +121,7 @@ class Batch:
         if conn.dialect.name == "postgresql":
             if not shapes and check is None:
                 return None
-            return conn.execute(_combined(shapes, check, guard), params).first()
+            return _combined(shapes, check, guard).first(conn, params)
         row = None
         if guard is not None:
             row = conn.execute(check, check_params or {}).first()
@@ -160,14 +162,17 @@ def _guarded(tag: str, shape: _Shape, condition: sa.ColumnElement[bool]
 
 @functools.lru_cache(maxsize=256)
 def _combined(shapes: tuple[_Shape, ...], check: sa.Select[Any] | None,
-              guard: str | None = None) -> sa.Select[Any]:
+              guard: str | None = None) -> Prepared:
+    # Run on the driver's cursor: a decision's batch binds a hundred parameters, and
+    # SQLAlchemy's execution around them costs the client more than the round trip.
     if guard is None:
         writes = [_statement(f"w{i}_", shape).cte(f"w{i}")
                   for i, shape in enumerate(shapes)]
-        return (check if check is not None else sa.select(sa.literal(1))).add_cte(*writes)
+        return Prepared((check if check is not None else sa.select(sa.literal(1)))
+                        .add_cte(*writes))
     assert check is not None
     gate = check.cte("gate")
     condition = sa.select(gate.c[guard]).scalar_subquery()
     writes = [_guarded(f"w{i}_", shape, condition).cte(f"w{i}")
               for i, shape in enumerate(shapes)]
-    return sa.select(gate).add_cte(*writes)
+    return Prepared(sa.select(gate).add_cte(*writes))

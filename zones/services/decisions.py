@@ -44,6 +44,7 @@ from zones import errors
 from zones.audit import Trail
 from zones.db.backend import translate, translated_errors
 from zones.db.batch import Batch
+from zones.db.prepared import Prepared
 from zones.model import (
     HELD_STATUSES,
     Allocation,
@@ -346,6 +347,11 @@ def _approval_state_stmt(dialect: str, locked: bool = True) -> sa.Select[Any]:
     return stmt
 
 
+@functools.cache
+def _look_stmt(dialect: str) -> Prepared:
+    return Prepared(_approval_state_stmt(dialect, locked=False))
+
+
 def _approval_state(session: Session, request_id: int, plot_id: int | None,
                     now: dt.datetime, *, conn: sa.Connection | None = None,
                     locked: bool = True) -> tuple[Any, Any] | None:
@@ -356,9 +362,11 @@ def _approval_state(session: Session, request_id: int, plot_id: int | None,
     if conn is None:
         session.flush()
         conn = session.connection()
-    row = conn.execute(_approval_state_stmt(conn.dialect.name, locked),
-                       {"request_id": request_id, "plot_id": plot_id, "now": now}
-                       ).one_or_none()
+    params = {"request_id": request_id, "plot_id": plot_id, "now": now}
+    if locked:
+        row = conn.execute(_approval_state_stmt(conn.dialect.name), params).one_or_none()
+    else:  # the look, on every decision of a contested plot: on the driver's cursor
+        row = _look_stmt(conn.dialect.name).first(conn, params)
     if row is None:
         return None
     values = row._asdict()

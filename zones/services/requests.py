@@ -21,6 +21,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from zones import errors
 from zones.audit import Trail
 from zones.db.batch import Batch, complete, next_ids
+from zones.db.prepared import Prepared
 from zones.model import (
     OPEN_STATUSES,
     AllocationRequest,
@@ -116,16 +117,19 @@ def _statements(dialect: str) -> dict[str, Any]:
     existing = (sa.select(r.id).where(r.investor_id == investor,
                                       r.idempotency_key == sa.bindparam("key"))
                 .scalar_subquery())
+    # Equalities, not IN: an IN list is expanded on every execution.
     open_count = (sa.select(sa.func.count()).select_from(r)
-                  .where(r.investor_id == investor, r.status.in_(sorted(OPEN_STATUSES)))
+                  .where(r.investor_id == investor,
+                         sa.or_(*(r.status == s for s in sorted(OPEN_STATUSES))))
                   .scalar_subquery())
     return {
         # Lock the investor's row first, alone, drawing the new request's id: a statement
         # that waited for the lock still reads with the snapshot it started with
         # (PostgreSQL, read committed), so counting in the same statement could miss a
         # request filed meanwhile.
-        "lock": sa.select(*[i.label("next_id") for i in next_ids(r.__table__, 1, dialect)])
-        .where(Investor.id == investor).with_for_update(of=Investor.__table__),
+        "lock": Prepared(
+            sa.select(*[i.label("next_id") for i in next_ids(r.__table__, 1, dialect)])
+            .where(Investor.id == investor).with_for_update(of=Investor.__table__)),
         # Then the writes, guarded by the key's request and the open count, read by the
         # same statement (on SQLite, just before it) once the lock is held.
         "gate": sa.select(existing.label("existing"), open_count.label("open"),
@@ -171,7 +175,7 @@ def submit(
         if (stored := _by_key(session, investor.id, key)) is not None:
             return stored, False
         raise
-    next_id = conn.execute(stmt["lock"], {"investor_id": investor.id}).scalar_one()
+    next_id = stmt["lock"].first(conn, {"investor_id": investor.id}).next_id
     now = utcnow()
     values = complete(AllocationRequest.__table__, dict(
         id=next_id, investor_id=investor.id, unit_id=unit.id if unit else None,
