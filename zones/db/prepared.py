@@ -40,7 +40,8 @@ class _Plan:
 
 
 class Prepared:
-    """A single-row SELECT compiled once per dialect and run on the DB-API cursor."""
+    """A statement read for its first row, compiled once per dialect, run on the DB-API
+    cursor."""
 
     def __init__(self, statement: sa.Select[Any]) -> None:
         self.statement = statement
@@ -83,12 +84,12 @@ class Prepared:
                     listener(conn, cursor, plan.sql, sent, None, False)
             cursor.execute(plan.sql, sent)
             row = cursor.fetchone()
-            if plan.results is None:
+            if plan.results is None:  # the row type first: another thread may be here
+                plan.row = collections.namedtuple(  # type: ignore[misc]
+                    "Row", [c.key for c in plan.columns], rename=True)
                 plan.results = [
                     c.type.dialect_impl(conn.dialect).result_processor(conn.dialect, d[1])
                     for c, d in zip(plan.columns, cursor.description, strict=True)]
-                plan.row = collections.namedtuple(  # type: ignore[misc]
-                    "Row", [c.key for c in plan.columns], rename=True)
         except conn.dialect.loaded_dbapi.Error as exc:
             dropped = conn.dialect.is_disconnect(exc, fairy.dbapi_connection, cursor)
             if dropped:
