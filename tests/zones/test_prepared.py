@@ -8,6 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests.common import PLOT_A, make_zone
+from zones.db.batch import Batch
 from zones.db.prepared import Prepared
 from zones.model import (
     AllocationRequest,
@@ -84,3 +85,36 @@ def test_listeners_see_the_statement_and_driver_errors_are_sqlalchemys(session) 
     broken = Prepared(sa.select(sa.func.no_such_function(AllocationRequest.id)))
     with pytest.raises(sa.exc.DBAPIError):
         broken.first(conn, {})
+
+
+def test_writes_on_a_connection_with_no_transaction_open_are_kept_on_commit(engine) -> None:
+    """A batch (on PostGIS, a Prepared statement) run first on a fresh connection: the
+    transaction it opens is the connection's, so commit() keeps the row."""
+    with engine.connect() as conn:
+        batch = Batch()
+        batch.insert(Investor.__table__, [{"ref": "P1", "kind": PartyKind.LEGAL,
+                                           "name_fa": "پ", "nationality": "IR"}])
+        batch.run(conn)
+        conn.commit()
+    with engine.connect() as conn:
+        assert conn.scalar(sa.select(Investor.ref).where(Investor.ref == "P1")) == "P1"
+
+
+@pytest.mark.parametrize("backend", ["postgis"], indirect=True)
+def test_a_lost_connection_met_by_a_prepared_read_refreshes_the_whole_pool(engine) -> None:
+    """The server dropped every connection: the read that meets a dead one says so (as
+    SQLAlchemy would), and the pool's other connections are dropped with it, so the next
+    statement does not meet the next dead one."""
+    held = [engine.connect() for _ in range(3)]
+    for conn in held:
+        conn.scalar(sa.select(1))
+    for conn in held:
+        conn.close()
+    with engine.connect() as admin:
+        admin.execute(sa.text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                              "WHERE datname = current_database() AND pid <> pg_backend_pid()"))
+    with engine.connect() as conn, pytest.raises(sa.exc.DBAPIError) as lost:
+        Prepared(sa.select(sa.literal(1).label("one"))).first(conn, {})
+    assert lost.value.connection_invalidated
+    with engine.connect() as conn:
+        assert conn.scalar(sa.select(1)) == 1

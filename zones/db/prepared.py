@@ -9,8 +9,8 @@ with the column types' own bind processors, executes on the DB-API cursor (psyco
 prepares it on the server after a few runs, as it does any repeated statement) and
 converts the row with the types' result processors: the values SQLAlchemy would give,
 for about a third of the client time. The engine's ``before_cursor_execute`` listeners
-still see every statement; driver errors surface as SQLAlchemy's ``DBAPIError``, with a
-dropped connection invalidated, as SQLAlchemy would.
+still see every statement, and an error goes through SQLAlchemy's own handling (wrapped
+as ``DBAPIError``; a lost connection drops the pool's older connections too).
 
 For statements read for their first row (a SELECT, or data-modifying CTEs under one) with
 plain bind parameters (no expanding ``IN``), that is all.
@@ -45,10 +45,11 @@ class Prepared:
 
     def __init__(self, statement: sa.Select[Any]) -> None:
         self.statement = statement
-        self._plans: dict[str, _Plan] = {}
+        self._plans: dict[tuple[str, str], _Plan] = {}
 
     def _plan(self, dialect: sa.Dialect) -> _Plan:
-        plan = self._plans.get(dialect.name)
+        key = (dialect.name, dialect.paramstyle)  # engines of one backend may differ in style
+        plan = self._plans.get(key)
         if plan is not None:
             return plan
         compiled = self.statement.compile(dialect=dialect)
@@ -63,7 +64,7 @@ class Prepared:
             positional=tuple(compiled.positiontup) if compiled.positional else None,
             defaults=compiled.construct_params(_check=False), binds=binds,
             columns=list(self.statement.selected_columns))
-        self._plans[dialect.name] = plan
+        self._plans[key] = plan
         return plan
 
     def first(self, conn: sa.Connection, params: Mapping[str, Any]) -> Any:
@@ -76,9 +77,11 @@ class Prepared:
             values[name] = process(values[name])
         sent: Any = ([values[n] for n in plan.positional] if plan.positional is not None
                      else values)
-        fairy = conn.connection
-        cursor = fairy.cursor()
+        if not conn.in_transaction():
+            conn.begin()  # as execute() would: no SQL on psycopg, BEGIN on SQLite
+        cursor = None
         try:
+            cursor = conn.connection.cursor()
             if conn.dispatch.before_cursor_execute:
                 for listener in conn.dispatch.before_cursor_execute:
                     listener(conn, cursor, plan.sql, sent, None, False)
@@ -90,15 +93,13 @@ class Prepared:
                 plan.results = [
                     c.type.dialect_impl(conn.dialect).result_processor(conn.dialect, d[1])
                     for c, d in zip(plan.columns, cursor.description, strict=True)]
-        except conn.dialect.loaded_dbapi.Error as exc:
-            dropped = conn.dialect.is_disconnect(exc, fairy.dbapi_connection, cursor)
-            if dropped:
-                conn.invalidate(exc)
-            raise sa.exc.DBAPIError.instance(
-                plan.sql, sent, exc, conn.dialect.loaded_dbapi.Error,
-                connection_invalidated=dropped, dialect=conn.dialect) from exc
-        finally:
             cursor.close()
+        except BaseException as exc:
+            # SQLAlchemy's own handling: the error wrapped as DBAPIError, handle_error
+            # listeners, and on a lost connection the pool's older connections dropped
+            # too; it closes the cursor, and raises.
+            conn._handle_dbapi_exception(exc, plan.sql, sent, cursor, None)
+            raise
         if row is None:
             return None
         return plan.row._make(value if process is None else process(value)
