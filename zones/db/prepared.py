@@ -4,8 +4,8 @@ A contested plot's approvals are mostly refusals, each one look: a single-row SE
 that look costs the client is mostly not the round trip but SQLAlchemy's execution around
 it — an execution context, the result's metadata built from the driver's description of
 every column (psycopg makes an object per column per execution), a row object. A
-:class:`Prepared` statement is compiled once per dialect; each run binds its parameters
-with the column types' own bind processors, executes on the DB-API cursor (psycopg
+:class:`Prepared` statement is compiled once per dialect (and paramstyle); each run binds
+its parameters with the column types' own bind processors, executes on the DB-API cursor (psycopg
 prepares it on the server after a few runs, as it does any repeated statement) and
 converts the row with the types' result processors: the values SQLAlchemy would give,
 for about a third of the client time. The engine's ``before_cursor_execute`` listeners
@@ -33,10 +33,10 @@ class _Plan:
     defaults: dict[str, Any]  # parameter values fixed in the statement
     binds: dict[str, Callable[[Any], Any]]
     columns: list[sa.ColumnElement[Any]]
+    row: Any  # a named tuple of the columns: attributes and _asdict(), as a Row
     # Known from the first result's description: a numeric column's processor depends on
     # the type the server sends.
     results: list[Callable[[Any], Any] | None] | None = None
-    row: Any = None  # a named tuple of the columns: attributes and _asdict(), as a Row
 
 
 class Prepared:
@@ -59,11 +59,12 @@ class Prepared:
         for bind, name in compiled.bind_names.items():
             if (process := bind.type.dialect_impl(dialect).bind_processor(dialect)) is not None:
                 binds[name] = process
+        columns = list(self.statement.selected_columns)
         plan = _Plan(
             sql=compiled.string,
             positional=tuple(compiled.positiontup) if compiled.positional else None,
-            defaults=compiled.construct_params(_check=False), binds=binds,
-            columns=list(self.statement.selected_columns))
+            defaults=compiled.construct_params(_check=False), binds=binds, columns=columns,
+            row=collections.namedtuple("Row", [c.key for c in columns], rename=True))
         self._plans[key] = plan
         return plan
 
@@ -87,9 +88,7 @@ class Prepared:
                     listener(conn, cursor, plan.sql, sent, None, False)
             cursor.execute(plan.sql, sent)
             row = cursor.fetchone()
-            if plan.results is None:  # the row type first: another thread may be here
-                plan.row = collections.namedtuple(  # type: ignore[misc]
-                    "Row", [c.key for c in plan.columns], rename=True)
+            if plan.results is None:
                 plan.results = [
                     c.type.dialect_impl(conn.dialect).result_processor(conn.dialect, d[1])
                     for c, d in zip(plan.columns, cursor.description, strict=True)]
