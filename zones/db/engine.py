@@ -49,13 +49,7 @@ def create_engine(settings: Settings, **kw: Any) -> Engine:
 
 
 def _spatialite_engine(url: sa.URL, library: str, **kw: Any) -> Engine:
-    # pyproj's and shapely's wheels bundle their own PROJ (and SQLite) and GEOS; Debian's
-    # mod_spatialite links the system ones, and SQLite loads it into the global symbol
-    # scope. A wheel imported after that binds part of its symbols to the system library:
-    # pyproj then aborted at exit with heap corruption ("double free"), shapely mixed GEOS
-    # 3.14 and 3.11 calls ("WKB output dimension must be 2 or 3"). So both go first.
-    import pyproj  # noqa: F401
-    import shapely  # noqa: F401
+    # GDAL, PROJ and GEOS are already loaded (zones/native.py) before mod_spatialite.
     import sqlean  # a sqlite3-compatible module that can load extensions
 
     if url.database and url.database != ":memory:":
