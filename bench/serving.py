@@ -83,7 +83,8 @@ def _service_sql(url: str, box: tuple[float, ...], tile: morecantile.Tile) -> di
     from zones.model import Plot
     from zones.settings import Settings
 
-    engine = create_engine(Settings(database_url=url, migrate_on_start=False))
+    settings = Settings(database_url=url, migrate_on_start=False)
+    engine = create_engine(settings)
     sent: list[tuple[str, dict]] = []
     sa.event.listen(engine, "before_cursor_execute",
                     lambda conn, cur, stmt, params, ctx, many: sent.append((stmt, params)))
@@ -93,7 +94,9 @@ def _service_sql(url: str, box: tuple[float, ...], tile: morecantile.Tile) -> di
         where = backend.bbox_clause(session, Plot.__table__, Plot.__table__.c.geom, box)
         feature_page(session, frames.plot_select(where=where, limit=1001), limit=1000)
         found["items"] = _inline(*sent[-1], quoting)
-        tiles.render_tile(session, tile.z, tile.x, tile.y)
+        tiles.render_tile(session, tile.z, tile.x, tile.y,
+                          plot_min_zoom=settings.tile_plot_min_zoom,
+                          max_features=settings.tile_max_features)
         found["tiles"] = _inline(*sent[-1], quoting)
     engine.dispose()
     return found

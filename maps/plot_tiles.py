@@ -20,18 +20,35 @@ from branca.element import MacroElement
 from folium.elements import JSCSSMixin
 from folium.plugins import MeasureControl, VectorGridProtobuf
 from folium.template import Template
+from markupsafe import Markup
 
 from maps.layers import ZoneLayers
 from maps.messages import MESSAGES, check_lang, direction, t
 from maps.overlays import layer_name
 from maps.popups import name_of
 from maps.styles import PLOT_STATUS_COLOURS, UNKNOWN_COLOUR
+from zones.settings import Settings
 
 _ZONES_MAP_JS = ("zones_map_js", "/static/maps/zones-map.js")  # localized by use_local_assets
 
-MIN_ZOOM = 13
-"""Farther out than this no plot tiles are fetched: at zoom 12 a 60 m plot is 2 px, and a
-tile can hold a whole district (measured: bench/map_draw.py, docs/benchmarks.md)."""
+MIN_ZOOM: int = Settings.model_fields["tile_plot_min_zoom"].default
+"""Where plots start by default (``ZONES_TILE_PLOT_MIN_ZOOM``): farther out the service's
+tiles carry the district overview instead, each district coloured by its most common plot
+status (at zoom 13 a 60 m plot is 4 px and a tile holds a whole district of 5,000 plots:
+bench/tiles.py, docs/benchmarks.md). The page draws whatever the tiles carry, so it needs
+no zoom of its own."""
+
+OVERVIEW_MESSAGES = {
+    "overview.plots": {"fa": "قطعه‌ها", "en": "Plots"},
+    "overview.held": {"fa": "واگذارشده به سرمایه‌گذار", "en": "Held by investors"},
+    "overview.zoom_in": {"fa": "برای دیدن قطعه‌ها بزرگ‌نمایی کنید.",
+                         "en": "Zoom in to see its plots."},
+    "overview.legend": {"fa": "در نمای دور، هر شهرک به رنگ بیشترین وضعیت قطعه‌هایش است؛ "
+                              "برای شمار قطعه‌ها روی آن کلیک کنید.",
+                        "en": "Zoomed out, each district takes the colour of its most "
+                              "common plot status; click it for its plot counts."},
+}
+"""Words of the district overview, here until the catalogue (:mod:`maps.messages`) has them."""
 
 MAX_NATIVE_ZOOM = 18
 """Closer than this, tiles of zoom 18 are scaled up instead of fetched: no more detail."""
@@ -60,11 +77,10 @@ def client_config(lang: str, *, api_root: str = "", layers: ZoneLayers | None = 
         "lang": lang,
         "dir": direction(lang),
         "apiRoot": api_root.rstrip("/"),
-        "messages": {key: text[lang] for key, text in MESSAGES.items()
+        "messages": {key: text[lang] for key, text in (MESSAGES | OVERVIEW_MESSAGES).items()
                      if key.startswith(_SCRIPT_MESSAGES)},
         "colours": PLOT_STATUS_COLOURS,
         "unknownColour": UNKNOWN_COLOUR,
-        "minZoom": MIN_ZOOM,
         "maxNativeZoom": MAX_NATIVE_ZOOM,
         "searchZoom": SEARCH_ZOOM,
         # Opposite the zoom buttons, under the layer control.
@@ -74,7 +90,8 @@ def client_config(lang: str, *, api_root: str = "", layers: ZoneLayers | None = 
 
 
 # The catalogue entries the map script shows (popups, labels, search), not every page's.
-_SCRIPT_MESSAGES = ("status.", "land_use.", "field.", "search.", "unit.m2", "popup.details")
+_SCRIPT_MESSAGES = ("status.", "land_use.", "field.", "search.", "unit.m2", "popup.details",
+                    "overview.")
 
 
 class PlotTiles(VectorGridProtobuf):
@@ -128,6 +145,13 @@ def add_plot_tiles(m: folium.Map, lang: str, *, api_root: str = "") -> PlotTiles
                       config=client_config(lang, api_root=api_root))
     layer.add_to(m)
     return layer
+
+
+def overview_legend(lang: str) -> Markup:
+    """The legend's note on the overview of a tiled map (escaped like the rest)."""
+    check_lang(lang)
+    return Markup('<p class="zones-legend-note" dir="{}">{}</p>').format(
+        direction(lang), OVERVIEW_MESSAGES["overview.legend"][lang])
 
 
 def add_search(m: folium.Map, lang: str, layers: ZoneLayers, *, api_root: str = "") -> None:

@@ -77,7 +77,7 @@ def build_zone_map(
         overlays.add_units,
     ):
         add(m, layers, lang)
-    add_controls(m, lang=lang)
+    add_controls(m, lang=lang, tiled=plot_tiles)
     plot_tiles_module.add_search(m, lang, layers, api_root=api_root)
     plot_tiles_module.add_measure(m, lang)
     fit_to_layers(m, layers)
@@ -133,13 +133,17 @@ class _NoAttributionPrefix(MacroElement):
     )
 
 
-def add_controls(m: folium.Map, *, lang: str) -> None:
+def add_controls(m: folium.Map, *, lang: str, tiled: bool = False) -> None:
     """Legend (bottom right) and layer control (top, opposite the zoom buttons).
 
     The layer control is left out when no layer was drawn: an empty box helps no one.
-    The legend stays, so the colours read the same on every map.
+    The legend stays, so the colours read the same on every map; with ``tiled`` plots it
+    says how the zoomed-out district overview uses them.
     """
-    Legend(legend_html(lang), position="bottomright").add_to(m)
+    body = legend_html(lang)
+    if tiled:
+        body += plot_tiles_module.overview_legend(lang)
+    Legend(body, position="bottomright").add_to(m)
     if any(isinstance(child, Layer) and child.control for child in m._children.values()):
         position = "topleft" if direction(lang) == "rtl" else "topright"
         # Collapsed: open, the list of ~15 layers would cover a district at the map's edge.

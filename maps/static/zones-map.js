@@ -66,6 +66,30 @@
       "</h3><table>" + body + "</table>" + more + "</div>";
   }
 
+  /* A district of the overview (tiles below the plot zoom): its plots counted per status. */
+  function districtPopup(cfg, p) {
+    var total = Number(p.plots) || 0;
+    var held = Number(p.held) || 0;
+    var percent = cfg.lang === "fa" ? "\u066a" : "%";
+    var share = total ? " (" + formatNumber(cfg, Math.round(100 * held / total)) + percent +
+      ")" : "";
+    var rows = [["overview.plots", formatNumber(cfg, total)],
+                ["overview.held", formatNumber(cfg, held) + share]];
+    Object.keys(cfg.colours).forEach(function (status) {
+      var n = Number(p["plots_" + status]) || 0;
+      if (n) { rows.push(["status." + status, formatNumber(cfg, n)]); }
+    });
+    var body = rows.map(function (row) {
+      return "<tr><th>" + escapeHtml(cfg.messages[row[0]]) + "</th><td>" +
+        escapeHtml(row[1]) + "</td></tr>";
+    }).join("");
+    var name = cfg.lang === "fa" ? p.name_fa : p.name_en;
+    return '<div class="zones-popup zones-district-popup" dir="' + cfg.dir + '"><h3>' +
+      code(p.code) + (blank(name) ? "" : " — " + escapeHtml(name)) + "</h3><table>" +
+      body + '</table><p class="zones-more">' + escapeHtml(cfg.messages["overview.zoom_in"]) +
+      "</p></div>";
+  }
+
   /* Opaque here, translucent as a whole (the layer's opacity): Leaflet keeps tiles of the
    * previous zoom under the new ones for a while, and translucent fills would add up. */
   function plotStyle(cfg, p) {
@@ -75,26 +99,41 @@
     };
   }
 
+  /* A district of the overview in the colour of its most common plot status. */
+  function districtStyle(cfg, p) {
+    return {
+      fill: true, fillColor: cfg.colours[p.main_status] || cfg.unknownColour, fillOpacity: 0.6,
+      color: "#08306b", weight: 2
+    };
+  }
+
   /* Plots from /tiles/{z}/{x}/{y}, drawn on canvas (one element per tile, not per plot:
    * what keeps a 10,000-plot district smooth). Infrastructure in the same tiles is drawn
    * inline by the page instead, so its tile layer is skipped here.
    *
-   * Below cfg.minZoom plots are a pixel or less: none are fetched, the districts show.
+   * The service decides what a tile holds: from its plot zoom on (ZONES_TILE_PLOT_MIN_ZOOM)
+   * the `plots` layer, farther out the `districts` overview (plots counted per status), so
+   * this one layer shows whichever arrives and needs no zoom of its own.
    *
    * The map container reports what it drew: data-plots-drawn (distinct plot ids drawn so
-   * far; the ids themselves in its zonesPlotsDrawn property) and data-plots-loaded-ms
-   * (page time when the first view with plots had all its tiles). */
+   * far; the ids themselves in its zonesPlotsDrawn property), data-districts-drawn (the same
+   * for overview districts) and data-plots-loaded-ms (page time when the first view had all
+   * its tiles). */
   function plotTiles(url, cfg) {
     var drawn = new Set();
+    var districts = new Set();
     var layer = L.vectorGrid.protobuf(url, {
       rendererFactory: L.canvas.tile,
       opacity: 0.75,
       interactive: true,
-      minZoom: cfg.minZoom,
       maxNativeZoom: cfg.maxNativeZoom,
-      getFeatureId: function (f) { return f.properties.id; },
+      // Plot and district ids may be equal: keep them apart.
+      getFeatureId: function (f) {
+        return ("plots" in f.properties ? "district-" : "") + f.properties.id;
+      },
       vectorTileLayerStyles: {
         plots: function (p) { drawn.add(p.id); return plotStyle(cfg, p); },
+        districts: function (p) { districts.add(p.id); return districtStyle(cfg, p); },
         infrastructure: function () { return []; }
       }
     });
@@ -106,13 +145,16 @@
     });
     layer.on("remove", function () { L.DomUtil.removeClass(container, "zones-plots-tiled"); });
     layer.on("click", function (e) {
+      var p = e.layer.properties;
       L.popup({maxWidth: 360}).setLatLng(e.latlng)
-        .setContent(plotPopup(cfg, e.layer.properties)).openOn(layer._map);
+        .setContent("plots" in p ? districtPopup(cfg, p) : plotPopup(cfg, p))
+        .openOn(layer._map);
     });
     layer.on("load", function () {
       var box = layer._map.getContainer();
       box.zonesPlotsDrawn = drawn;
       box.dataset.plotsDrawn = String(drawn.size);
+      box.dataset.districtsDrawn = String(districts.size);
       if (!box.dataset.plotsLoadedMs) {
         box.dataset.plotsLoadedMs = String(Math.round(performance.now()));
       }
@@ -188,7 +230,8 @@
   }
 
   window.zonesMap = {
-    escapeHtml: escapeHtml, plotPopup: plotPopup, plotTiles: plotTiles,
+    escapeHtml: escapeHtml, plotPopup: plotPopup, districtPopup: districtPopup,
+    plotTiles: plotTiles,
     searchControl: searchControl
   };
 })();

@@ -1,7 +1,11 @@
-"""GET /tiles/{z}/{x}/{y}: Mapbox Vector Tiles decoded back and checked against the plots."""
+"""GET /tiles/{z}/{x}/{y}: Mapbox Vector Tiles decoded back and checked against the plots.
+
+Plot tiles from ``tile_plot_min_zoom`` (default 14) on; the district overview below it.
+"""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 
 import geopandas as gpd
@@ -15,11 +19,15 @@ from tests.backends import Templates, require
 from tests.conftest import _load_demo
 from zones import frames
 from zones.db import create_engine, session_factory
+from zones.model import HELD_STATUSES, Plot, PlotStatus
 from zones.settings import Settings
-from zones.tiles import TMS
+from zones.tiles import TMS, district_counts
 
 MVT = "application/vnd.mapbox-vector-tile"
 PLOT_PROPERTIES = ["id", "district_code", "code", "land_use", "status", "area_m2"]
+OVERVIEW_PROPERTIES = {"id", "code", "name_fa", "name_en", "plots", "held", "main_status",
+                       *(f"plots_{s}" for s in PlotStatus)}
+PLOT_MIN_ZOOM = Settings.model_fields["tile_plot_min_zoom"].default
 OPEN_SEA = (12, *TMS.tile(51.0, 39.5, 12)[:2])  # open Caspian, ~250 km north-east of Anzali
 
 
@@ -65,7 +73,7 @@ def demo_plots(demo_settings: Settings) -> gpd.GeoDataFrame:
     return _plots(demo_settings)
 
 
-@pytest.mark.parametrize("zoom", [13, 15, 17])
+@pytest.mark.parametrize("zoom", [PLOT_MIN_ZOOM, 15, 17])
 def test_plots_layer_holds_exactly_the_plots_intersecting_the_tile(
         demo_client, demo_plots, zoom: int) -> None:
     tile = _district_tile(demo_plots, zoom)
@@ -134,18 +142,115 @@ def test_tile_off_the_grid_is_a_coded_400(demo_client, path: str) -> None:
     assert response.json()["code"] == "invalid_tile"
 
 
-def test_both_backends_encode_the_same_features(templates: Templates) -> None:
+@pytest.mark.parametrize(("zoom", "layers"), [(15, ["plots", "infrastructure"]),
+                                            (10, ["districts"])])
+def test_both_backends_encode_the_same_features(templates: Templates, zoom: int,
+                                                layers: list[str]) -> None:
     require("postgis")
     decoded = {}
     for backend in ("spatialite", "postgis"):
         settings = templates.clone(backend, "demo", _load_demo)
-        tile = _district_tile(_plots(settings), 15)
+        tile = _district_tile(_plots(settings), zoom)
         with TestClient(create_app(settings)) as client:
             decoded[backend] = _decode(client, tile)
     spatialite, postgis = decoded["spatialite"], decoded["postgis"]
-    assert list(spatialite) == list(postgis) == ["plots", "infrastructure"]
+    assert list(spatialite) == list(postgis) == layers
     for layer in spatialite:
         def props(d: dict, layer: str = layer) -> list[dict]:
             return sorted((f["properties"] for f in d[layer]["features"]),
                           key=lambda p: p["id"])
         assert props(spatialite) == props(postgis)
+
+
+def _client(settings: Settings, **update: int) -> TestClient:
+    return TestClient(create_app(settings.model_copy(update=update)))
+
+
+def _overview_rows(decoded: dict) -> dict[str, dict]:
+    return {f["properties"]["code"]: f["properties"] for f in decoded["districts"]["features"]}
+
+
+@pytest.mark.parametrize("zoom", [5, 10, PLOT_MIN_ZOOM - 1])
+def test_low_zoom_tile_is_the_district_overview_without_plots(demo_client, demo_plots,
+                                                               zoom: int) -> None:
+    decoded = _decode(demo_client, _district_tile(demo_plots, zoom))
+    assert list(decoded) == ["districts"]
+    d1 = _overview_rows(decoded)["D1"]
+    assert set(d1) == OVERVIEW_PROPERTIES  # counts only: no plot, investor or unit field
+    plots = demo_plots[demo_plots.district_code == "D1"]
+    by_status = plots.status.astype(str).value_counts()
+    assert d1["plots"] == len(plots)
+    assert {s: d1[f"plots_{s}"] for s in PlotStatus} == {s: int(by_status.get(s, 0))
+                                                         for s in PlotStatus}
+    assert d1["held"] == int(plots.status.astype(str).isin(HELD_STATUSES).sum())
+    assert d1["main_status"] == by_status.idxmax()
+
+
+def test_plots_start_at_the_configured_zoom(demo_settings, demo_plots) -> None:
+    with _client(demo_settings, tile_plot_min_zoom=12) as client:
+        below = _decode(client, _district_tile(demo_plots, 11))
+        at = _decode(client, _district_tile(demo_plots, 12))
+    assert list(below) == ["districts"]
+    assert "districts" not in at
+    got = [p["id"] for p in _plot_rows(at)]
+    assert got == sorted(_expected(demo_plots, _district_tile(demo_plots, 12))["id"])
+
+
+def test_feature_cap_keeps_the_lowest_ids(demo_settings, demo_plots) -> None:
+    tile = _district_tile(demo_plots, PLOT_MIN_ZOOM)
+    expected = sorted(_expected(demo_plots, tile)["id"])
+    assert len(expected) > 5
+    with _client(demo_settings, tile_max_features=5) as client:
+        decoded = _decode(client, tile)
+    assert [p["id"] for p in _plot_rows(decoded)] == expected[:5]
+    assert len(decoded["infrastructure"]["features"]) <= 5
+
+
+def test_overview_counts_follow_a_status_change(demo_settings, demo_plots,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("zones.tiles.COUNTS_MIN_AGE_S", 0.0)  # look for changes every time
+    tile = _district_tile(demo_plots, 10)
+    with _client(demo_settings) as client:
+        before = _overview_rows(_decode(client, tile))["D1"]
+        engine = create_engine(demo_settings)
+        with session_factory(engine, write=True)() as session:
+            session.info["actor"] = "system:test"
+            plot = session.get(Plot, int(demo_plots[(demo_plots.district_code == "D1")
+                                                    & (demo_plots.status == "idle")].id.iloc[0]))
+            plot.status = PlotStatus.OPERATING
+            session.commit()
+        engine.dispose()
+        deadline = time.monotonic() + 30  # recounted by a background thread
+        while (after := _overview_rows(_decode(client, tile))["D1"]) == before:
+            assert time.monotonic() < deadline, "the counts never followed the change"
+            time.sleep(0.1)
+    assert after["plots_idle"] == before["plots_idle"] - 1
+    assert after["plots_operating"] == before["plots_operating"] + 1
+    assert after["plots"] == before["plots"]
+
+
+def test_district_counts_are_kept_until_the_register_changes(demo_settings) -> None:
+    engine = create_engine(demo_settings)
+    with session_factory(engine)() as session:
+        first = district_counts(session)
+        assert district_counts(session) is first  # no second aggregate query
+    engine.dispose()
+
+
+def test_tilejson_declares_the_zoom_range_of_each_layer(demo_settings) -> None:
+    with _client(demo_settings, tile_plot_min_zoom=12) as client:
+        body = client.get("/tiles/tilejson.json").json()
+    assert body["tilejson"] == "3.0.0"
+    assert body["tiles"] == ["/tiles/{z}/{x}/{y}"]
+    ranges = {layer["id"]: (layer["minzoom"], layer["maxzoom"])
+              for layer in body["vector_layers"]}
+    assert ranges == {"districts": (0, 11), "plots": (12, 22), "infrastructure": (12, 22)}
+    layers = {layer["id"]: layer["fields"] for layer in body["vector_layers"]}
+    assert set(layers["districts"]) == OVERVIEW_PROPERTIES
+    assert list(layers["plots"]) == PLOT_PROPERTIES
+
+
+def test_openapi_declares_the_plot_zoom_range(demo_client) -> None:
+    operation = demo_client.get("/openapi.json").json()["paths"]["/tiles/{z}/{x}/{y}"]["get"]
+    assert f"Zoom {PLOT_MIN_ZOOM}..22" in operation["description"]
+    assert "tilejson.json" in operation["description"]

@@ -2,8 +2,9 @@
 
 The demo zone (~220 plots) is served with ``map_tile_threshold=0`` so every plot comes
 from ``/tiles/{z}/{x}/{y}`` and is drawn on canvas by Leaflet.VectorGrid, as a 10,000-plot
-district is. Canvas draws no element per plot, so the page reports what it drew
-(``data-plots-drawn`` on the map container, and the plot ids in its ``zonesPlotsDrawn``).
+district is; farther out than the plot zoom the tiles carry the district overview. Canvas
+draws no element per plot, so the page reports what it drew (``data-plots-drawn`` and
+``data-districts-drawn`` on the map container, the plot ids in its ``zonesPlotsDrawn``).
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from urllib.parse import urlparse
 
 import pytest
 import sqlalchemy as sa
-from shapely.geometry import shape
+from geoalchemy2.shape import to_shape
+from shapely.geometry import Point, shape
 
 from zones.frames import plot_frame
 from zones.model import District, Plot
@@ -22,7 +24,7 @@ from zones.model import District, Plot
 pytestmark = pytest.mark.browser
 
 MAP = "window[document.querySelector('.folium-map').id]"
-LOADED = "document.querySelector('.folium-map').dataset.plotsDrawn !== undefined"
+LOADED = "() => document.querySelector('.folium-map').dataset.plotsDrawn !== undefined"
 
 
 def _on_service(seen, base: str) -> None:
@@ -55,6 +57,25 @@ def _click_at(page, lat: float, lon: float) -> None:
         return [r.left + p.x, r.top + p.y];
     }}""")
     page.mouse.click(x, y)
+
+
+def _bare_point(page, polygon) -> tuple[float, float]:
+    """A point of ``polygon`` where the map shows its tiles (no marker or line on top)."""
+    min_x, min_y, max_x, max_y = polygon.bounds
+    for i in range(1, 10):
+        for j in range(1, 10):
+            lon, lat = min_x + (max_x - min_x) * i / 10, min_y + (max_y - min_y) * j / 10
+            if not polygon.contains(Point(lon, lat)):
+                continue
+            top = page.evaluate(f"""() => {{
+                const map = {MAP};
+                const p = map.latLngToContainerPoint([{lat}, {lon}]);
+                const r = map.getContainer().getBoundingClientRect();
+                return document.elementFromPoint(r.left + p.x, r.top + p.y).tagName;
+            }}""")
+            if top == "CANVAS":
+                return lat, lon
+    raise AssertionError("no bare point in the polygon")
 
 
 def test_tiled_map_draws_the_plots_in_view(open_page, tiled_url, demo_session, backend,
@@ -181,14 +202,32 @@ def test_measuring_tool_measures_a_distance_in_metres(open_page, tiled_url, back
     _on_service(seen, tiled_url)
 
 
-def test_no_plot_tiles_are_fetched_far_out(open_page, tiled_url, backend) -> None:
+def test_far_out_the_tiles_draw_the_district_overview(open_page, tiled_url, demo_session,
+                                                     backend, tmp_path) -> None:
     from maps.plot_tiles import MIN_ZOOM
 
-    seen = open_page(f"{tiled_url}/")
+    district = demo_session.execute(
+        sa.select(District.boundary).where(District.code == "D1")).scalar_one()
+    point = to_shape(district).representative_point()
+    plots = plot_frame(demo_session)
+    d1 = plots[plots["district_code"] == "D1"]
+    seen = open_page(f"{tiled_url}/?lang=en")
     page = seen.page
-    page.evaluate(f"() => {{ {MAP}.setZoom({MIN_ZOOM - 2}, {{animate: false}}); }}")
-    before = len(seen.requested)
-    page.evaluate(f"() => {{ {MAP}.panBy([300, 200], {{animate: false}}); }}")
-    page.wait_for_load_state("networkidle")
-    assert not any("/tiles/" in url for url in seen.requested[before:])
+    _zoom_to(page, point.y, point.x, MIN_ZOOM)  # plots from the plot zoom on ...
+    plots_drawn = int(page.locator(".folium-map").get_attribute("data-plots-drawn"))
+    assert plots_drawn > 0
+    _zoom_to(page, point.y, point.x, MIN_ZOOM - 2)  # ... the overview farther out
+    box = page.locator(".folium-map")
+    assert int(box.get_attribute("data-districts-drawn")) >= 1
+    assert int(box.get_attribute("data-plots-drawn")) == plots_drawn  # no plot came
+    lat, lon = _bare_point(page, to_shape(district))  # not on a unit marker
+    _click_at(page, lat, lon)
+    popup = page.locator(".leaflet-popup-content .zones-district-popup")
+    popup.wait_for()
+    assert popup.locator("h3").inner_text().startswith("D1")
+    plots_row = popup.locator("tr", has_text="Plots").inner_text()
+    assert plots_row.split()[-1] == f"{len(d1):,}"
+    assert "Zoom in" in popup.inner_text()
+    assert "most common plot status" in page.locator(".zones-legend").inner_text()
     _on_service(seen, tiled_url)
+    page.screenshot(path=str(tmp_path / f"zone-overview-en-{backend}.png"))

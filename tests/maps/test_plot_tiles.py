@@ -16,7 +16,7 @@ from api.main import create_app
 from maps.layers import ZoneLayers
 from maps.messages import t
 from maps.pages import render_zone_page
-from maps.plot_tiles import client_config, tile_url
+from maps.plot_tiles import OVERVIEW_MESSAGES, client_config, overview_legend, tile_url
 from maps.styles import PLOT_STATUS_COLOURS
 from maps.testing import embedded_features, external_urls, linked_assets
 from tests.maps.test_zone_map import served_file
@@ -129,3 +129,20 @@ def test_zone_page_switches_to_tiles_above_the_threshold(demo_settings: Settings
     assert (len(plot_popups) == 0) is tiled
     if not tiled:
         assert len(plot_popups) > 200
+
+
+@pytest.mark.parametrize("lang", ["fa", "en"])
+def test_tiled_page_has_the_overview_words_and_legend_note(layers: ZoneLayers,
+                                                           lang: str) -> None:
+    html = render_zone_page(layers, lang=lang, plot_tiles=True)
+
+    [config] = _configs(html, "plotTiles")
+    for key, text in OVERVIEW_MESSAGES.items():
+        if key != "overview.legend":
+            assert config["messages"][key] == text[lang]
+    assert "minZoom" not in config  # the tiles say what they carry at each zoom
+    assert str(overview_legend(lang)) in html
+
+
+def test_inline_page_legend_has_no_overview_note(layers: ZoneLayers) -> None:
+    assert "zones-legend-note" not in render_zone_page(layers)
