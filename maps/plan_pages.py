@@ -15,6 +15,7 @@ from maps.assets import MAP_JS, map_css_assets, mount_url, page_css
 from maps.messages import check_lang, direction, other_lang, t
 from maps.pages import _environment
 from maps.popups import format_date, format_number
+from maps.upload_report import notice_where
 from zones.uploads.contract import FileFormat, LayerRole
 
 SEVERITY_COLOURS = {"error": "#c62828", "warning": "#ef8f00"}
@@ -89,7 +90,8 @@ def _problem_rows(report: dict[str, Any], lang: str) -> list[dict[str, Any]]:
                      "layer": t(f"plans.role.{issue['layer']}", lang)
                      if issue.get("layer") in set(LayerRole) else issue.get("layer") or "",
                      "feature": "—" if feature is None else format_number(feature, lang),
-                     "plot_code": extra.get("code") or extra.get("held_code") or "",
+                     "plot_code": extra.get("code") or extra.get("held_code")
+                     or ", ".join(extra.get("plot_codes") or []),
                      "located": issue.get("location") is not None})
     return rows
 
@@ -149,8 +151,11 @@ def render_revision_page(revision: dict[str, Any], report: dict[str, Any], *,
     return _environment().get_template("plan_revision.html").render(
         **_common(lang, static_prefix, title, root), revision_id=rid, details=details,
         status=revision["status"], status_label=t(f"plans.status.{revision['status']}", lang),
-        problems=problems, notices=[{"code": n["code"], "message": (n.get("message") or {})
-                                     .get(lang, "")} for n in report.get("notices") or []],
+        problems=problems, notices=[
+            {"code": n["code"], "message": (n.get("message") or {}).get(lang, ""),
+             "where": notice_where(n.get("layer"), n.get("extra") or {},
+                                  t("plans.where.layer", lang), t("plans.where.feature", lang))}
+            for n in report.get("notices") or []],
         error_count=format_number(revision["error_count"], lang),
         warning_count=format_number(revision["warning_count"], lang),
         show_submit=can_submit and submittable,

@@ -79,7 +79,10 @@ def _revision_row(r: dict[str, Any], lang: str) -> dict[str, Any]:
             "warnings": format_number(r["warning_count"], lang),
             "diff": [(k, t(f"review.diff.{k}", lang), format_number(r["diff"].get(k, 0), lang),
                       r["diff"].get(k, 0)) for k in DIFF_KINDS],
-            "held": format_number(r.get("held", 0), lang) if r.get("held") else ""}
+            "held": format_number(r.get("held", 0), lang) if r.get("held") else "",
+            "retire": r.get("retire", 0),
+            "retire_shown": format_number(r.get("retire", 0), lang),
+            "retire_codes": r.get("retire_codes") or []}
 
 
 def _request_row(r: dict[str, Any], competing: list[dict[str, Any]], lang: str,
@@ -116,7 +119,8 @@ def render_review_page(revisions: list[dict[str, Any]], requests: list[dict[str,
 
     ``revisions``: dicts with id, number, title, district_code, district_name_fa/en,
     uploaded_by, submitted_at, created_at, error_count, warning_count, ``diff`` (counts by
-    kind) and ``held`` (held plots the approval would change).
+    kind), ``held`` (held plots the approval would change), ``retire`` and
+    ``retire_codes`` (current plots it would retire: shown, and acknowledged on approval).
     ``requests``: dicts with id, status, investor_ref, investor_name_fa/en, purpose, isic4,
     area_min_m2, area_max_m2, total_score (``None`` unscored), staff_scores, reserved
     (``{district, code, expires_at}`` or ``None``), preferred_plots, created_at (UTC).

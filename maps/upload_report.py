@@ -34,6 +34,18 @@ _TEXT = {
            "ok": "No blocking errors."},
 }
 _COLOURS = {Severity.ERROR: "#c62828", Severity.WARNING: "#ef8f00"}
+SHOWN_FEATURES = 20
+
+
+def notice_where(layer: str | None, extra: dict, layer_label: str, feature_label: str
+                 ) -> str:
+    """Where a reading notice applies: ``layer: L; feature: 0, 5 …`` (empty when unknown)."""
+    parts = [f"{layer_label}: {layer}"] if layer else []
+    features = list(extra.get("features") or [])
+    if features:
+        more = " …" if len(features) > SHOWN_FEATURES else ""
+        parts.append(f"{feature_label}: {', '.join(map(str, features[:SHOWN_FEATURES]))}{more}")
+    return "; ".join(parts)
 
 
 
@@ -86,7 +98,8 @@ def report_html(report: Report, *, lang: str = "fa", static_prefix: str = "/stat
              "feature": "—" if i.feature is None else i.feature,
              "message": i.message_fa if lang == "fa" else i.message_en}
             for n, i in enumerate(report.issues, 1)]
-    notices = [{"code": n.code, "message": n.message_fa if lang == "fa" else n.message_en}
+    notices = [{"code": n.code, "message": n.message_fa if lang == "fa" else n.message_en,
+                "where": notice_where(n.layer, n.extra, text["layer"], text["feature"])}
                for n in report.notices]
     # Autoescaped: messages carry codes and names straight from the consultant's file.
     return _environment().get_template("upload_report.html").render(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import tempfile
 from pathlib import Path
 
 from fastapi import APIRouter, BackgroundTasks
@@ -12,6 +11,7 @@ from fastapi.responses import FileResponse
 from api.deps import SessionDep
 from zones.exchange import write_district_gpkg
 from zones.text import normalize
+from zones.uploads.receiving import written_or_removed
 
 router = APIRouter(tags=["exports"])
 GPKG = "application/geopackage+sqlite3"
@@ -22,13 +22,10 @@ GPKG = "application/geopackage+sqlite3"
             summary="A district's plots (with units' public fields) and infrastructure")
 def export_district(code: str, session: SessionDep, background: BackgroundTasks
                     ) -> FileResponse:
-    workdir = Path(tempfile.mkdtemp(prefix="zones-export-"))
-    path = workdir / "district.gpkg"  # never a name built from the request
-    try:
+    # On a failure the directory goes with what it holds; a full disk answers 507.
+    with written_or_removed() as workdir:
+        path = workdir / "district.gpkg"  # never a name built from the request
         write_district_gpkg(session, normalize(code) or "", path)
-    except Exception:
-        _remove(workdir)
-        raise
     background.add_task(_remove, workdir)  # after the file has been sent
     safe = re.sub(r"[^A-Za-z0-9_-]", "_", normalize(code) or "district")
     return FileResponse(path, media_type=GPKG, filename=f"{safe}.gpkg")

@@ -10,11 +10,12 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 import sqlalchemy as sa
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse
 from sqlalchemy.orm import Session, aliased
 
 from api.deps import SessionDep, SettingsDep
+from api.params import RowId
 from api.routers.uploads import UPLOADERS, _load, _visible
 from api.security import CurrentUser, require_role
 from maps.plan_pages import render_plans_page, render_revision_page
@@ -65,7 +66,7 @@ def plans_page(session: SessionDep, settings: SettingsDep, user: CurrentUser,
 
 @router.get("/plans/{revision_id}", response_class=HTMLResponse,
             summary="One plan revision: problems on a map, the diff, submit")
-def revision_page(revision_id: Annotated[int, Path(ge=1)], session: SessionDep,
+def revision_page(revision_id: RowId, session: SessionDep,
                   settings: SettingsDep, user: CurrentUser, lang: Lang = "fa") -> HTMLResponse:
     require_role(user, *PAGE_ROLES)
     revision = _load(session, revision_id, user)  # 404 for a revision the user may not see

@@ -58,6 +58,8 @@ def queued_revisions(session: Session) -> list[dict[str, Any]]:
             "uploaded_by": display or username, "submitted_at": revision.submitted_at,
             "created_at": revision.created_at, "error_count": revision.error_count,
             "warning_count": revision.warning_count, "held": len(diff.held_changes),
+            # Approval must acknowledge this number (POST /revisions/{id}/approve).
+            "retire": diff.retire_count, "retire_codes": [c.code for c in diff.removed],
             "diff": {"added": len(diff.added), "removed": len(diff.removed),
                      "reshaped": len(diff.reshaped), "recoded": len(diff.recoded)}})
     return rows

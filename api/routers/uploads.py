@@ -8,13 +8,12 @@ approved and superseded revisions. Only the working group approves or rejects.
 from __future__ import annotations
 
 import datetime as dt
-import tempfile
 import threading
-import uuid
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import geopandas as gpd
+import shapely
 import sqlalchemy as sa
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
@@ -27,6 +26,7 @@ from starlette.datastructures import UploadFile
 from api.deps import SessionDep, SettingsDep, WriteSessionDep
 from api.geojson import GeoJSONResponse, collection
 from api.paging import Page, PageDep, fetch_page
+from api.params import RowId
 from api.security import CurrentUser, MaybeUser, require_role
 from zones import errors, frames
 from zones.model import District, PlanFeature, PlanRevision, RevisionStatus, Role, User
@@ -78,6 +78,13 @@ class Decision(BaseModel):
     comments: str | None = Field(None, max_length=4000)
 
 
+class Approval(Decision):
+    retire_count: int | None = Field(
+        None, ge=0, le=2**31 - 1,
+        description="How many current plots the approval retires (the diff's retire_count); "
+                    "required, and must match, when it retires any")
+
+
 class RevisionPublic(BaseModel):
     id: int
     district: str
@@ -99,6 +106,11 @@ class RevisionPublic(BaseModel):
     decided_at_jalali: str | None
     decision_ref: str | None
     comments: str | None
+    notices: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="Every change reading made to what was sent (CRS, axes, Z/M, BOM, text "
+                    "normalised or cut, rings closed or reoriented, columns ignored), per "
+                    "layer with the features and fields concerned")
     links: dict[str, str]
 
 
@@ -136,6 +148,7 @@ def _revision_public(session: Session, revision: PlanRevision) -> RevisionPublic
         submitted_at=revision.submitted_at, submitted_at_jalali=_jalali(revision.submitted_at),
         decided_at=revision.decided_at, decided_at_jalali=_jalali(revision.decided_at),
         decision_ref=revision.decision_ref, comments=revision.comments,
+        notices=list((revision.report or {}).get("notices") or []),
         links={"self": base, "report": f"{base}/report", "diff": f"{base}/diff",
                "features": f"{base}/features"})
 
@@ -217,7 +230,7 @@ async def post_upload(code: str, request: Request,
                       _cap: Annotated[None, Depends(body_cap)], user: CurrentUser,
                       settings: SettingsDep,
                       background: Annotated[bool | None, Query()] = None) -> JSONResponse:
-    from zones.uploads.receiving import save_stream
+    from zones.uploads.receiving import incoming_path, save_stream
 
     require_role(user, *UPLOADERS)
     form = await request.form(max_files=1, max_fields=4)
@@ -227,7 +240,7 @@ async def post_upload(code: str, request: Request,
                                   field="file")
     options = _options(form.get("options"))
     filename = Path(upload.filename).name[:300]
-    temp = Path(settings.upload_dir) / "incoming" / f"{uuid.uuid4().hex}{Path(filename).suffix}"
+    temp = incoming_path(settings.upload_dir, filename)  # named by its owner process
     size, _sha = await save_stream(_chunks(upload), temp, max_bytes=settings.upload_max_bytes)
     if background or (background is None and size > INLINE_MAX_BYTES):
         job, _future = await run_in_threadpool(
@@ -253,7 +266,7 @@ def _inline(request: Request, code: str, path: Path, filename: str, options: Rea
 
 
 @router.get("/jobs/{job_id}", response_model=JobPublic, summary="An upload job's progress")
-def get_job(job_id: int, request: Request, user: CurrentUser, session: SessionDep
+def get_job(job_id: RowId, request: Request, user: CurrentUser, session: SessionDep
             ) -> JobPublic:
     job = _jobs(request).get(job_id, session)
     if user.role not in SEE_ALL and job.created_by_id != user.id:
@@ -277,7 +290,7 @@ def list_revisions(request: Request, session: SessionDep, user: MaybeUser, page:
 
 @router.get("/revisions/{revision_id}", response_model=RevisionPublic,
             summary="One plan revision with its status and decision (dates also in Jalali)")
-def get_revision(revision_id: int, session: SessionDep, user: MaybeUser) -> RevisionPublic:
+def get_revision(revision_id: RowId, session: SessionDep, user: MaybeUser) -> RevisionPublic:
     return _revision_public(session, _load(session, revision_id, user))
 
 
@@ -286,10 +299,11 @@ Format = Annotated[Literal["json", "html", "gpkg"], Query(alias="format")]
 
 @router.get("/revisions/{revision_id}/report", summary="The validation report (JSON/HTML/GPKG)")
 @router.get("/revisions/{revision_id}/report.{suffix}", include_in_schema=False)
-def get_report(revision_id: int, session: SessionDep, user: MaybeUser,
+def get_report(revision_id: RowId, session: SessionDep, user: MaybeUser,
                suffix: Literal["json", "html", "gpkg"] | None = None, fmt: Format = "json",
                lang: Annotated[Literal["fa", "en"], Query()] = "fa") -> Any:
     from maps.upload_report import report_html
+    from zones.uploads.receiving import written_or_removed
     from zones.uploads.report import write_report_gpkg
 
     revision = _load(session, revision_id, user)
@@ -300,10 +314,11 @@ def get_report(revision_id: int, session: SessionDep, user: MaybeUser,
     report = rev.report_from_json(data)
     if kind == "html":
         return HTMLResponse(report_html(report, lang=lang))
-    path = Path(tempfile.mkdtemp()) / f"revision-{revision.id}-report.gpkg"
-    if not write_report_gpkg(report, path):  # no problems: still a GeoPackage QGIS opens
-        gpd.GeoDataFrame({"code": []}, geometry=gpd.GeoSeries([], crs=4326)).to_file(
-            path, layer="problems_polygons", driver="GPKG")
+    with written_or_removed() as workdir:  # a full disk: 507 storage_full, no partial file
+        path = workdir / f"revision-{revision.id}-report.gpkg"
+        if not write_report_gpkg(report, path):  # no problems: still a GPKG QGIS opens
+            gpd.GeoDataFrame({"code": []}, geometry=gpd.GeoSeries([], crs=4326)).to_file(
+                path, layer="problems_polygons", driver="GPKG")
     return FileResponse(path, media_type="application/geopackage+sqlite3",
                         filename=path.name, background=BackgroundTask(_remove, path))
 
@@ -316,7 +331,7 @@ def _remove(path: Path) -> None:
 @router.get("/revisions/{revision_id}/diff",
             summary="What approval would change (JSON; ?format=geojson for a map)")
 @router.get("/revisions/{revision_id}/diff.{suffix}", include_in_schema=False)
-def get_diff(revision_id: int, session: SessionDep, user: MaybeUser,
+def get_diff(revision_id: RowId, session: SessionDep, user: MaybeUser,
              suffix: Literal["json", "geojson"] | None = None,
              fmt: Annotated[Literal["json", "geojson"], Query(alias="format")] = "json") -> Any:
     diff = diff_revision(session, _load(session, revision_id, user))
@@ -327,7 +342,7 @@ def get_diff(revision_id: int, session: SessionDep, user: MaybeUser,
 
 @router.get("/revisions/{revision_id}/features", response_class=GeoJSONResponse,
             summary="The revision's features as GeoJSON (paged)")
-def get_features(revision_id: int, request: Request, session: SessionDep, user: MaybeUser,
+def get_features(revision_id: RowId, request: Request, session: SessionDep, user: MaybeUser,
                  page: PageDep) -> GeoJSONResponse:
     revision = _load(session, revision_id, user)
     frame = frames.frame(session, sa.select(
@@ -338,6 +353,8 @@ def get_features(revision_id: int, request: Request, session: SessionDep, user: 
      .limit(page.limit + 1).offset(page.offset))
     more = len(frame) > page.limit
     frame = frame.iloc[: page.limit]
+    # Counter-clockwise exteriors (RFC 7946 §3.1.6), revisions stored before this included.
+    frame = frame.set_geometry(shapely.orient_polygons(frame.geometry.to_numpy()), crs=4326)
     frame["role"] = frame["role"].map(lambda r: getattr(r, "value", r))
     return GeoJSONResponse(collection(frame, request, limit=page.limit, offset=page.offset,
                                       has_more=more))
@@ -345,7 +362,7 @@ def get_features(revision_id: int, request: Request, session: SessionDep, user: 
 
 @router.post("/revisions/{revision_id}/submit", response_model=RevisionPublic,
              summary="Submit a draft without blocking errors for the working group")
-def post_submit(revision_id: int, user: CurrentUser, session: WriteSessionDep
+def post_submit(revision_id: RowId, user: CurrentUser, session: WriteSessionDep
                 ) -> RevisionPublic:
     revision = _load(session, revision_id, user)
     return _revision_public(session, rev.submit(session, revision, user=user))
@@ -353,7 +370,7 @@ def post_submit(revision_id: int, user: CurrentUser, session: WriteSessionDep
 
 @router.post("/revisions/{revision_id}/approve", response_model=RevisionPublic,
              summary="Approve and publish a submitted revision (working group)")
-def post_approve(revision_id: int, decision: Decision, user: CurrentUser,
+def post_approve(revision_id: RowId, decision: Approval, user: CurrentUser,
                  session: WriteSessionDep) -> RevisionPublic:
     revision = _load(session, revision_id, user)
     return _revision_public(session, rev.approve(session, revision, user=user,
@@ -362,7 +379,7 @@ def post_approve(revision_id: int, decision: Decision, user: CurrentUser,
 
 @router.post("/revisions/{revision_id}/reject", response_model=RevisionPublic,
              summary="Reject a submitted revision (working group)")
-def post_reject(revision_id: int, decision: Decision, user: CurrentUser,
+def post_reject(revision_id: RowId, decision: Decision, user: CurrentUser,
                 session: WriteSessionDep) -> RevisionPublic:
     revision = _load(session, revision_id, user)
     return _revision_public(session, rev.reject(session, revision, user=user,

@@ -52,6 +52,13 @@
              className: "plans-problem-shape", pane: "problems" };
   }
 
+  // Every drawn shape of a layer: a problem located by a GeometryCollection (the plots a
+  // plan retires) is a group of groups, each of whose paths must carry the problem number.
+  function eachPath(layer, fn) {
+    if (layer.eachLayer) { layer.eachLayer(function (part) { eachPath(part, fn); }); }
+    else { fn(layer); }
+  }
+
   data.problems.forEach(function (p) {
     if (!p.location) { return; }
     var layer = L.geoJSON(p.location, {
@@ -60,12 +67,12 @@
         return L.circleMarker(latlng, Object.assign({ radius: 8 }, problemStyle(p, false)));
       }
     });
-    layer.eachLayer(function (part) {
+    eachPath(layer, function (part) {
       part.bindTooltip(tip("#" + (p.n + 1) + " " + p.code));
       part.on("click", function () { select(p.n, false); });
     });
     layer.addTo(problemLayer);
-    layer.eachLayer(function (part) {
+    eachPath(layer, function (part) {
       var element = part.getElement && part.getElement();
       if (element) {
         element.setAttribute("data-problem", String(p.n));
@@ -108,7 +115,7 @@
   }
 
   function setActive(layer, on) {
-    layer.eachLayer(function (part) {
+    eachPath(layer, function (part) {
       var element = part.getElement && part.getElement();
       if (element) { element.classList.toggle("plans-problem-active", on); }
     });

@@ -77,11 +77,17 @@
     if (day) {  // the API keeps no meeting date of its own: it goes with the comments
       comments = data.text.decision_date + ": " + day + (comments ? "\n" + comments : "");
     }
+    var body = { decision_ref: ref.value.trim(), comments: comments || null };
+    var ack = form.elements.acknowledge_retired;
+    if (action === "approve" && ack) {
+      // The approval retires current plots: the API wants their number acknowledged.
+      if (!ack.checked) { ack.reportValidity(); ack.focus(); return; }
+      body.retire_count = Number(ack.value);
+    }
     clearMessages();
     busy(form, true);
     var id = form.getAttribute("data-revision");
-    post(zonesPage.url("/revisions/" + id + "/" + action), { decision_ref: ref.value.trim(),
-                                              comments: comments || null })
+    post(zonesPage.url("/revisions/" + id + "/" + action), body)
       .then(function (revision) {
         leave(document.getElementById("revision-" + id), "revisions");
         showDone(data.text["revision_" + revision.status] + " — " + revision.decision_ref);

@@ -26,7 +26,9 @@ from zones.settings import Settings
 
 pytestmark = pytest.mark.browser
 
-INJECTED = Counter({"plots_overlap": 1, "code_duplicate": 2, "geometry_invalid": 1})
+# Plot 10's own code is gone from the plan: approving it would retire that plot (a warning).
+INJECTED = Counter({"plots_overlap": 1, "code_duplicate": 2, "geometry_invalid": 1,
+                    "plots_retired": 1})
 REVISION_PAGE = re.compile(r".*/plans/\d+\?lang=(fa|en)$")
 DRAWN = "document.body.dataset.featuresDrawn !== undefined"
 
@@ -66,7 +68,8 @@ def _write(path: Path, features: list[dict]) -> Path:
 
 def problem_plan(tmp_path: Path, plots: list[dict]) -> Path:
     """District 3's plan with exactly the INJECTED problems: a new plot inside plot 0
-    (overlap), plot 10 given plot 11's code (a duplicate reported on both), a bow-tie."""
+    (overlap), plot 10 given plot 11's code (a duplicate reported on both, and plot 10's
+    code retired), a bow-tie."""
     features = [json.loads(json.dumps(f)) for f in plots]  # a deep copy
     features[10]["properties"]["code"] = features[11]["properties"]["code"]
     first = shapely.geometry.shape(plots[0]["geometry"])
@@ -147,7 +150,10 @@ def test_clean_revision_is_submitted_from_its_page(open_page, people, d3_plots, 
 
     upload(page, clean, background=False)
     assert page.locator("html").get_attribute("dir") == "ltr"
-    assert page.locator("#no-problems").is_visible()
+    # Leaving plot 0 out retires it: one warning, naming it; a warning does not block.
+    warned = page.locator("#problem-list li")
+    assert warned.evaluate_all("els => els.map(e => e.dataset.code)") == ["plots_retired"]
+    assert d3_plots[0]["properties"]["code"] in warned.first.text_content()
     page.wait_for_function("document.body.dataset.diffLoaded === '1'")
     assert page.text_content("#diff-count-removed") == "1"
     assert page.text_content("#diff-count-unchanged") == str(len(d3_plots) - 1)

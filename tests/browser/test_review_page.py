@@ -70,6 +70,11 @@ def test_working_group_approves_a_revision_from_the_queue(open_page, people, que
     assert item.locator('[data-diff="removed"]').text_content() == "۱"
     item.locator("input[name=decision_ref]").fill("WG-1405/21")
     item.locator("textarea[name=comments]").fill("با اصلاح معابر")
+    # The plan retires the dropped plot: the page names it and wants it acknowledged.
+    assert queue["removed"] in item.locator(".review-retire").text_content()
+    item.locator("button[data-action=approve]").click()
+    assert item.is_visible() and page.locator("#review-done").is_hidden()
+    item.locator("input[name=acknowledge_retired]").check()
     item.locator("button[data-action=approve]").click()
     item.wait_for(state="detached")
     assert page.locator("#review-done").is_visible()

@@ -21,6 +21,7 @@ from zones.services.revisions import (
     ApprovalForbidden,
     HeldPlotWouldChange,
     OwnRevisionApproval,
+    RetirementNotAcknowledged,
     RevisionHasErrors,
     RevisionTransitionForbidden,
     approve,
@@ -60,7 +61,7 @@ def test_approval_publishes_plots_with_lineage(session) -> None:
     before = current_plots(session)
     revision = _submitted(session, world, CHANGED)
     approve(session, revision, user=world["users"]["wg"], decision_ref="WG-1405-07",
-            comments="با اصلاحات")
+            comments="با اصلاحات", retire_count=1)
     now = current_plots(session)
     assert sorted(now) == ["3-01", "3-02", "3-05", "3-06", "3-30"]
     assert now["3-01"][0] == before["3-01"][0] and now["3-05"][0] == before["3-05"][0]
@@ -91,7 +92,7 @@ def test_next_approval_supersedes_the_previous(session) -> None:
     session.add(started)
     session.commit()
     second = _submitted(session, world, CHANGED)
-    approve(session, second, user=world["users"]["wg"], decision_ref="WG-2")
+    approve(session, second, user=world["users"]["wg"], decision_ref="WG-2", retire_count=1)
     session.expire_all()
     assert (first.status, second.status) == (RevisionStatus.SUPERSEDED, RevisionStatus.APPROVED)
     # The first plan's planned road went with it; what is being built stays.
@@ -131,6 +132,62 @@ def test_reject_then_no_further_decision(session) -> None:
     assert snapshot(session) == before
 
 
+def test_plan_that_retires_plots_warns_in_its_report(session) -> None:
+    world = plan_world(session)
+    revision = _submitted(session, world, CHANGED)
+    (issue,) = [i for i in revision.report["issues"] if i["code"] == "plots_retired"]
+    assert issue["severity"] == "warning" and issue["extra"]["plot_codes"] == ["3-04"]
+    assert issue["location"] is not None and "3-04" in issue["message"]["fa"]
+    assert revision.warning_count >= 1
+    # A plan that keeps every plot says nothing of the kind.
+    kept = _submitted(session, world, BASE | {"3-06": plot(6)})
+    assert "plots_retired" not in {i["code"] for i in kept.report["issues"]}
+
+
+@pytest.mark.parametrize("count", [None, 0, 2])
+def test_approval_refused_unless_retired_plots_are_acknowledged(session, count) -> None:
+    world = plan_world(session)
+    revision = _submitted(session, world, CHANGED)
+    before = snapshot(session)
+    with pytest.raises(RetirementNotAcknowledged) as info:
+        approve(session, revision, user=world["users"]["wg"], decision_ref="WG-5",
+                retire_count=count)
+    assert info.value.code == "retirement_not_acknowledged"
+    assert info.value.extra["retire_count"] == 1
+    assert info.value.extra["plot_codes"] == ["3-04"]
+    assert snapshot(session) == before
+    session.expire_all()
+    assert revision.status is RevisionStatus.SUBMITTED
+    approve(session, revision, user=world["users"]["wg"], decision_ref="WG-5", retire_count=1)
+    assert "3-04" not in current_plots(session)
+
+
+def test_approval_that_retires_nothing_needs_no_acknowledgement(session) -> None:
+    world = plan_world(session)
+    revision = _submitted(session, world, BASE)
+    with pytest.raises(RetirementNotAcknowledged):  # a wrong number is still refused
+        approve(session, revision, user=world["users"]["wg"], decision_ref="WG-6",
+                retire_count=3)
+    approve(session, revision, user=world["users"]["wg"], decision_ref="WG-6")
+    assert revision.status is RevisionStatus.APPROVED
+
+
+@pytest.mark.parametrize("plots", [{}, None], ids=["empty_plots_layer", "roads_only"])
+def test_plan_without_plots_is_refused_and_nothing_stored(session, plots) -> None:
+    from zones.model import PlanRevision
+    from zones.uploads.refusals import PlanHasNoPlots
+
+    world = plan_world(session)
+    frames = layers({}) if plots == {} else {
+        k: v for k, v in layers(BASE).items() if k.value != "plots"}
+    with pytest.raises(PlanHasNoPlots) as info:
+        create_draft_revision(session=session, district_code="D1", layers=frames,
+                              title="empty", user=world["users"]["cons"])
+    assert info.value.code == "plan_has_no_plots"
+    assert session.scalar(sa.select(sa.func.count()).select_from(PlanRevision)) == 0
+    assert sorted(current_plots(session)) == sorted(BASE)
+
+
 def test_held_plot_is_never_silently_removed(session) -> None:
     world = plan_world(session)
     before = snapshot(session)
@@ -156,7 +213,8 @@ def test_approval_is_all_or_nothing(session, monkeypatch) -> None:
 
     monkeypatch.setattr(revisions, "_publish_infrastructure", fail_after_plots)
     with pytest.raises(RuntimeError):
-        approve(session, revision, user=world["users"]["wg"], decision_ref="WG-4")
+        approve(session, revision, user=world["users"]["wg"], decision_ref="WG-4",
+                retire_count=1)
     assert len(written) == 4  # the failure came after new plot versions were flushed
     assert snapshot(session) == before
     assert session.scalar(sa.select(sa.func.count()).select_from(PlotLineage)) == 0

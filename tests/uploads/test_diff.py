@@ -40,7 +40,10 @@ def test_diff_counts_each_kind_of_change(session) -> None:
     # 40×50 → 30×50 m: 500 m² less (UTM 39N, float noise of lon/lat storage only).
     assert reshaped["code"] == "3-02"
     assert reshaped["area_delta_m2"] == pytest.approx(-500, abs=0.5)
-    assert data["warnings"] == []
+    # The dropped plot is retired: the diff says so (the recoded 3-03 lives on as 3-30).
+    assert data["retire_count"] == 1 and data["retired_codes"] == ["3-04"]
+    assert [(w["code"], w["count"], w["plot_codes"]) for w in data["warnings"]] == [
+        ("plots_retired", 1, ["3-04"])]
 
 
 def test_persian_digits_match_the_same_code(session) -> None:
@@ -56,8 +59,8 @@ def test_held_plot_change_is_a_warning(session) -> None:
     plots = {k: v for k, v in BASE.items() if k != "3-05"}
     data = diff_json(diff_revision(session, _revision(session, world, plots)))
     assert data["counts"]["removed"] == 1
-    assert [(w["code"], w["plot_code"], w["status"]) for w in data["warnings"]] == [
-        ("held_plot_would_change", "3-05", "allocated")]
+    assert [(w["code"], w.get("plot_code"), w.get("status")) for w in data["warnings"]] == [
+        ("held_plot_would_change", "3-05", "allocated"), ("plots_retired", None, None)]
 
 
 def test_rezoning_without_reshaping(session) -> None:

@@ -132,7 +132,9 @@ def test_revision_page_lists_problems_and_offers_submit_only_when_clean(pages) -
     headers = sign_in(client, "cons")
     broken = client.get(f"/plans/{ids['broken']}?lang=en", headers=headers).text
     codes = re.findall(r'data-code="([a-z_]+)"', broken)
-    assert codes == ["code_duplicate", "code_duplicate"]
+    # Its second plot took the first one's code, so 3-02 would be retired: said too.
+    assert codes == ["code_duplicate", "code_duplicate", "plots_retired"]
+    assert "retires 1 current plot(s) of district D1 that it does not carry: 3-02" in broken
     assert "Plot code 3-01 is also used by feature(s) 1." in broken
     assert 'id="revision-submit"' not in broken and "blocking errors" in broken
     clean = client.get(f"/plans/{ids['clean']}?lang=en", headers=headers).text
@@ -170,3 +172,39 @@ def test_file_names_from_uploads_are_escaped(pages, tmp_path) -> None:
         html = client.get(page, headers=headers).text
         assert "<img" not in html
         assert "&lt;img src=x onerror=" in html
+
+
+def test_review_page_warns_of_retired_plots_and_asks_to_acknowledge(pages, settings
+                                                                    ) -> None:
+    """The working group's approval form (GET /review) names the plots a plan retires and
+    carries the acknowledgement the API requires, in Persian and English."""
+    from zones.model import User
+    from zones.services.revisions import submit
+
+    engine = create_engine(settings)
+    with session_factory(engine, write=True)() as session:
+        user = session.query(User).filter_by(username="cons").one()
+        revision = create_draft_revision(
+            session=session, district_code="D1", title="drops 3-04", user=user,
+            layers=layers({k: v for k, v in BASE.items() if k != "3-04"}))
+        rid = submit(session, revision, user=user).id
+    engine.dispose()
+    client = pages["client"]
+    cons = sign_in(client, "cons")
+    keeps = pages["ids"]["other"]  # retires nothing
+    assert client.post(f"/revisions/{keeps}/submit",
+                       headers=sign_in(client, "cons2")).status_code == 200
+    wg = sign_in(client, "wg")
+    fa = client.get("/review", headers=wg).text
+    item = fa[fa.index(f'id="revision-{rid}"'):]
+    item = item[:item.index("</tbody>")]
+    assert "قطعه‌های جاری زیر را بازنشسته می‌کند" in item and "3-04" in item
+    assert 'name="acknowledge_retired" value="1" required' in item
+    other = fa[fa.index(f'id="revision-{keeps}"'):]
+    assert "acknowledge_retired" not in other[:other.index("</tbody>")]
+    en = client.get("/review?lang=en", headers=wg).text
+    assert "Approving this plan retires these current plots" in en
+    assert "I acknowledge that this many plots will be retired" in en
+    # The revision's own page lists the warning with the plot's code.
+    page = client.get(f"/plans/{rid}?lang=en", headers=cons).text
+    assert "plots_retired" in page and "3-04" in page

@@ -23,6 +23,7 @@ from tests.uploads.files import (
 )
 from zones.uploads.contract import FileFormat, LayerRole
 from zones.uploads.refusals import (
+    ColumnMappingInvalid,
     CrsMissing,
     DxfLayersUnmapped,
     EncodingInvalid,
@@ -59,11 +60,13 @@ def test_geojson_bom_clockwise_ring_and_legacy_crs(tmp_path: Path) -> None:
     result = read(path)
     frame = result.layers[LayerRole.PLOTS]
     assert result.source_crs == "EPSG:32639"
-    assert [n.code for n in result.notices] == ["bom_removed"]
+    assert [n.code for n in result.notices] == ["bom_removed", "crs_transformed",
+                                                "rings_reoriented"]
+    assert result.notices[2].extra == {"features": [0]}
     assert frame["code"].tolist() == ["C-1"]
     got = frame.geometry.iloc[0]
-    assert not got.exterior.is_ccw  # accepted as given, not repaired
-    assert got.equals_exact(lonlat(clockwise), tolerance=1e-7)
+    assert got.exterior.is_ccw  # stored counter-clockwise (RFC 7946), and reported
+    assert got.equals_exact(lonlat(square), tolerance=1e-7)  # same positions, same start
 
 
 def test_geojson_bare_geometry_and_null_geometry(tmp_path: Path) -> None:
@@ -193,11 +196,11 @@ def test_dxf_with_several_layers_needs_a_mapping(tmp_path: Path) -> None:
 
 def test_csv_with_excel_bom_and_quoted_commas(tmp_path: Path) -> None:
     geoms = plots().geometry
-    rows = [{"Code": f"C-{i}", "notes": "north, by the canal", "WKT": g.wkt}
+    rows = [{"Code": f"C-{i}", "Name": "north, by the canal", "WKT": g.wkt}
             for i, g in enumerate(geoms)]
-    result = read(csv_file(tmp_path, rows), columns={"Code": "code", "notes": "notes"})
+    result = read(csv_file(tmp_path, rows), columns={"Code": "code", "Name": "name_en"})
     frame = result.layers[LayerRole.PLOTS]
-    assert frame["notes"].tolist()[0] == "north, by the canal"
+    assert frame["name_en"].tolist()[0] == "north, by the canal"
     assert frame["code"].tolist() == ["C-0", "C-1", "C-2"]
     assert result.mapping["wkt_column"] == "WKT"
     assert [n.code for n in result.notices] == ["bom_removed"]
@@ -247,7 +250,9 @@ def test_dxf_old_style_polyline_and_open_lines(tmp_path: Path) -> None:
     assert result.layers[LayerRole.PLOTS].geometry.iloc[0].normalize().equals_exact(
         lonlat(metric_box(0, 0)).normalize(), tolerance=1e-7)
     assert result.layers[LayerRole.ROADS].geom_type.tolist() == ["LineString", "LineString"]
-    assert [(n.code, n.layer, n.count) for n in result.notices] == [("z_dropped", "ROADS", 1)]
+    assert [(n.code, n.layer, n.count) for n in result.notices] == [
+        ("polylines_to_polygons", "PLOTS", 1), ("crs_transformed", "PLOTS", 1),
+        ("z_dropped", "ROADS", 1), ("crs_transformed", "ROADS", 2)]
 
 
 def test_empty_feature_collection_gives_an_empty_layer(tmp_path: Path) -> None:
@@ -280,3 +285,29 @@ def test_dxf_code_from_block_attribute(tmp_path: Path) -> None:
     doc.saveas(path)
     frame = read(path, crs="EPSG:32639").layers[LayerRole.PLOTS]
     assert frame["code"].tolist() == ["ک-7"]
+
+
+def test_notes_is_not_a_field_and_unread_columns_are_named(tmp_path: Path) -> None:
+    """A plan feature keeps no notes: mapping one is refused, an unmapped one is named."""
+    rows = [{"code": "C-1", "notes": "by the canal", "status": "allocated",
+             "WKT": plots().geometry.iloc[0].wkt}]
+    with pytest.raises(ColumnMappingInvalid):
+        read(csv_file(tmp_path, rows), columns={"code": "code", "notes": "notes"})
+    result = read(csv_file(tmp_path, rows))
+    assert "notes" not in result.layers[LayerRole.PLOTS].columns
+    (ignored,) = [n for n in result.notices if n.code == "columns_ignored"]
+    assert ignored.extra == {"columns": ["notes", "status"], "server_controlled": ["status"]}
+
+
+def test_geojson_unclosed_ring_is_closed_and_reported(tmp_path: Path) -> None:
+    ring = [list(xy) for xy in plots().geometry.iloc[0].exterior.coords][:-1]
+    path = geojson_file(tmp_path, [
+        feature(plots().geometry.iloc[1], code="P-0"),
+        {"type": "Feature", "properties": {"code": "P-1"},
+         "geometry": {"type": "Polygon", "coordinates": [ring]}}])
+    result = read(path)
+    (closed,) = [n for n in result.notices if n.code == "ring_closed"]
+    assert (closed.count, closed.extra) == (1, {"features": [1], "codes": ["P-1"]})
+    assert "P-1" in closed.message_en and "P-1" in closed.message_fa
+    got = result.layers[LayerRole.PLOTS].geometry.iloc[1]
+    assert got.is_valid and got.exterior.is_closed

@@ -46,12 +46,13 @@ def test_memory_hog_refused_and_service_survives(tmp_path: Path) -> None:
     text = json.dumps({"type": "Feature", "properties": {},
                        "geometry": {"type": "LineString", "coordinates": ring}})
     path = geojson_file(tmp_path, text=text, name="hog.geojson")
+    limits = UploadLimits(max_feature_vertices=400_000)  # this test is about the memory cap
     with pytest.raises(ReadMemory) as refused:
-        _isolated(path, memory_limit_mb=40)
+        _isolated(path, limits, memory_limit_mb=40)
     assert refused.value.code == "read_memory"
     assert refused.value.extra["limit"] == 40
     # The same file reads when the budget allows it: the refusal was the limit, not the file.
-    result = _isolated(path, memory_limit_mb=1024)
+    result = _isolated(path, limits, memory_limit_mb=1024)
     assert len(result.layers[LayerRole.PLOTS]) == 1
 
 

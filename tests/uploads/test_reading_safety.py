@@ -27,13 +27,14 @@ from zones.errors import PayloadTooLarge
 from zones.uploads.archive import extracted
 from zones.uploads.contract import UploadLimits, UploadRefused
 from zones.uploads.formats.geojson import json_depth
-from zones.uploads.receiving import save_stream
+from zones.uploads.receiving import ProcessId, incoming_path, save_stream, this_process
 from zones.uploads.refusals import (
     ArchiveRatio,
     ArchiveSymlink,
     ArchiveTooLarge,
     ArchiveTooManyEntries,
     ArchiveUnsafePath,
+    FilenameInvalid,
     FileUnreadable,
     JsonNonFinite,
     JsonTooDeep,
@@ -264,3 +265,15 @@ def test_broken_geojson_geometry_names_the_feature(tmp_path: Path) -> None:
         read(geojson_file(tmp_path, [good, bad]))
     assert refused.value.extra["feature"] == 1
     assert json.dumps(refused.value.extra)  # serialisable for the problem body
+
+
+@pytest.mark.parametrize("name", ["plan." + "x" * 17, "plan.geo\x00json", "pl\nan.geojson"])
+def test_temp_name_refuses_what_the_disk_cannot_take(tmp_path: Path, name: str) -> None:
+    with pytest.raises(FilenameInvalid):
+        incoming_path(tmp_path, name)
+
+
+def test_temp_name_keeps_a_known_suffix_and_names_its_owner(tmp_path: Path) -> None:
+    path = incoming_path(tmp_path, "طرح." + "x" * 15)
+    assert path.parent == tmp_path / "incoming" and path.suffix == "." + "x" * 15
+    assert ProcessId.parse(".".join(path.name.split(".")[:4])) == this_process()

@@ -186,3 +186,113 @@ def test_background_job_names_the_feature_like_the_inline_problem(api, tmp_path)
     assert job["status"] == "failed" and job["error_code"] == problem["code"]
     assert job["error_extra"] == {"file": "plan.geojson", "layer": "plan", "feature": 1}
     assert {k: problem[k] for k in job["error_extra"]} == job["error_extra"]
+
+
+def test_empty_plan_is_refused_with_a_code(api, tmp_path) -> None:
+    client = api["client"]
+    before = len(client.get("/revisions", headers=auth(client, "staff")).json()["items"])
+    empty = tmp_path / "empty.geojson"
+    empty.write_text('{"type": "FeatureCollection", "features": []}', encoding="utf-8")
+    response = upload(client, empty)
+    problem = response.json()
+    assert response.status_code == 400, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert problem["code"] == "plan_has_no_plots" and problem["file"] == "empty.geojson"
+    assert len(client.get("/revisions", headers=auth(client, "staff")).json()["items"]) == before
+    assert not any(api["settings"].upload_dir.rglob("*.geojson"))
+
+
+def test_approval_must_acknowledge_the_plots_it_retires(api, tmp_path) -> None:
+    client = api["client"]
+    dropped = {k: v for k, v in BASE.items() if k != "3-04"}
+    rid = upload(client, plan_geojson(tmp_path / "plan.geojson", dropped)).json()["id"]
+    assert client.post(f"/revisions/{rid}/submit", headers=auth(client, "cons")).status_code \
+        == 200
+    wg = auth(client, "wg")
+    diff = client.get(f"/revisions/{rid}/diff", headers=wg).json()
+    assert (diff["retire_count"], diff["retired_codes"]) == (1, ["3-04"])
+    assert [w["code"] for w in diff["warnings"]] == ["plots_retired"]
+    for sent in ({}, {"retire_count": 0}, {"retire_count": 5}):
+        refused = client.post(f"/revisions/{rid}/approve", headers=wg,
+                              json={"decision_ref": "WG-7", **sent})
+        problem = refused.json()
+        assert (refused.status_code, problem["code"]) == (409, "retirement_not_acknowledged")
+        assert problem["retire_count"] == 1 and problem["plot_codes"] == ["3-04"]
+    assert client.get(f"/revisions/{rid}", headers=wg).json()["status"] == "submitted"
+    done = client.post(f"/revisions/{rid}/approve", headers=wg,
+                       json={"decision_ref": "WG-7", "retire_count": 1})
+    assert done.status_code == 200, done.text
+    codes = {f["properties"]["code"] for f in client.get(
+        "/plots", params={"district": "D1"}).json()["features"]}
+    assert codes == set(dropped)
+
+
+def _metric_ring(k: int, *, clockwise: bool = False, z: float | None = None) -> list:
+    """Plot ``k``'s rectangle (as :func:`tests.uploads.plan_fixtures.plot`) in UTM 39N."""
+    import shapely
+
+    from tests.common import X0, Y0
+
+    ring = list(shapely.box(X0 + 40 * (k - 1), Y0, X0 + 40 * k, Y0 + 50,
+                            ccw=not clockwise).exterior.coords)
+    return [[x, y, z] if z is not None else [x, y] for x, y in ring]
+
+
+def test_upload_response_reports_every_change_reading_made(api, tmp_path) -> None:
+    """BOM, a declared CRS, Z, a clockwise and an unclosed ring, Arabic letters, text too
+    long and server-controlled columns: each is named in the upload's own answer."""
+    import shapely
+
+    def feature(k, ring, **props):
+        return {"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [ring]},
+                "properties": {"code": f"3-0{k}", "land_use": "industrial", **props}}
+
+    doc = {"type": "FeatureCollection",
+           "crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::32639"}},
+           "features": [
+               feature(1, _metric_ring(1, clockwise=True, z=-20.0), status="allocated"),
+               feature(2, _metric_ring(2)[:-1], investor="INV-9"),    # ring left open
+               feature(3, _metric_ring(3), name_fa="شهرك صنعتي ٣"),  # Arabic kaf, yeh, digit
+               feature(4, _metric_ring(4), name_en="x" * 250),
+               feature(5, _metric_ring(5)),
+               feature(6, _metric_ring(6, clockwise=True))]}
+    path = tmp_path / "plan.geojson"
+    path.write_bytes(b"\xef\xbb\xbf" + json.dumps(doc, ensure_ascii=False).encode())
+    client = api["client"]
+    response = upload(client, path)
+    assert response.status_code == 201, response.text
+    body = response.json()
+    notices = {n["code"]: n for n in body["notices"]}
+    assert set(notices) == {"bom_removed", "crs_transformed", "z_dropped", "rings_reoriented",
+                            "ring_closed", "text_normalised", "text_truncated",
+                            "columns_ignored"}
+    assert notices["crs_transformed"]["extra"]["crs"] == "EPSG:32639"
+    assert "UTM zone 39N" in notices["crs_transformed"]["message"]["en"]
+    assert notices["z_dropped"]["extra"]["features"] == [0]
+    assert notices["rings_reoriented"]["extra"]["features"] == [0, 5]
+    assert notices["ring_closed"]["extra"] == {"features": [1], "codes": ["3-02"]}
+    assert notices["text_normalised"]["extra"] == {"fields": ["name_fa"], "features": [2]}
+    assert notices["text_truncated"]["extra"]["fields"] == ["name_en"]
+    assert notices["text_truncated"]["extra"]["features"] == [3]
+    assert notices["columns_ignored"]["extra"]["server_controlled"] == ["status", "investor"]
+    assert all(n["message"]["fa"] and n["message"]["en"] for n in body["notices"])
+    # The same notices are in the stored report.
+    headers = auth(client, "cons")
+    rid = body["id"]
+    assert client.get(f"/revisions/{rid}/report", headers=headers).json()["notices"] \
+        == body["notices"]
+    html = client.get(f"/revisions/{rid}/report.html?lang=en", headers=headers).text
+    assert "<code>ring_closed</code>" in html and "(Layer: plan; Feature: 1)" in html
+    # Served back counter-clockwise (RFC 7946 §3.1.6), whatever the file had.
+    features = client.get(f"/revisions/{rid}/features", headers=headers).json()["features"]
+    rings = [shapely.geometry.shape(f["geometry"]).exterior for f in features]
+    assert len(rings) == 6 and all(shapely.is_ccw(r) for r in rings)
+    names = {f["properties"]["code"]: f["properties"] for f in features}
+    assert names["3-03"]["name_fa"] == "شهرک صنعتی 3" and len(names["3-04"]["name_en"]) == 200
+    assert client.post(f"/revisions/{rid}/submit", headers=headers).status_code == 200
+    done = client.post(f"/revisions/{rid}/approve", headers=auth(client, "wg"),
+                       json={"decision_ref": "WG-8"})
+    assert done.status_code == 200, done.text
+    plots = client.get("/plots", params={"district": "D1"}).json()["features"]
+    assert {p["properties"]["code"] for p in plots} >= {"3-06"}
+    assert all(shapely.is_ccw(shapely.geometry.shape(p["geometry"]).exterior) for p in plots)

@@ -122,3 +122,6 @@ class UploadJob(Timestamped, Base):
     error_detail: Mapped[str | None] = mapped_column(sa.String(2000))
     # The problem's extension members: file, layer, feature index or row, limit…
     error_extra: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    # The process running the job (zones.uploads.receiving.ProcessId): at start-up, a
+    # queued/running job whose owner is gone was interrupted and is marked failed.
+    owner: Mapped[str | None] = mapped_column(sa.String(100))

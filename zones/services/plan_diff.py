@@ -5,7 +5,9 @@ more than :data:`SAME_LAND_M2` is *reshaped* (area delta in m², in the zone's m
 an unmatched new plot covering the same land as an unmatched current plot (each covers
 ≥ :data:`RECODE_OVERLAP` of the other) is *recoded*; the rest are *added* or *removed*.
 A held plot (allocated … idle) that would be removed, reshaped, recoded or re-zoned is a
-warning here and a refusal at approval (``held_plot_would_change``).
+warning here and a refusal at approval (``held_plot_would_change``). Current plots the
+revision removes (retires without a successor) are a ``plots_retired`` warning here and in
+the validation report, and approval needs their number acknowledged (``retire_count``).
 """
 
 from __future__ import annotations
@@ -80,12 +82,54 @@ class PlanDiff:
         return [c for c in self.changes if c.held]
 
     @property
+    def retire_count(self) -> int:
+        """Current plots approval would retire without a successor (the ``removed``)."""
+        return len(self.removed)
+
+    @property
+    def retire_warning(self) -> dict[str, Any] | None:
+        if not self.removed:
+            return None
+        return retire_warning(self.district_code, [c.code for c in self.removed])
+
+    @property
     def warnings(self) -> list[dict[str, Any]]:
         return [{"code": "held_plot_would_change", "plot_code": c.old_code or c.code,
                  "plot_id": c.plot_id, "status": c.status, "change": c.kind,
                  "message_en": f"held plot {c.old_code or c.code} ({c.status}) would be {c.kind}",
                  "message_fa": f"قطعهٔ واگذارشدهٔ {c.old_code or c.code} تغییر می‌کند ({c.kind})"}
                 for c in self.held_changes]
+
+
+def retire_warning(district_code: str, codes: list[str]) -> dict[str, Any]:
+    """The ``plots_retired`` warning: how many current plots approval retires, and which."""
+    shown = ", ".join(codes[:50]) + (" …" if len(codes) > 50 else "")
+    return {"code": "plots_retired", "count": len(codes), "plot_codes": codes,
+            "message_en": f"approving this plan retires {len(codes)} current plot(s) of "
+                          f"district {district_code} that it does not carry: {shown}",
+            "message_fa": f"تصویب این طرح {len(codes)} قطعهٔ جاری ناحیهٔ {district_code} را که "
+                          f"در طرح نیامده‌اند بازنشسته می‌کند: {shown}"}
+
+
+def removed_positions(new: gpd.GeoDataFrame, old: gpd.GeoDataFrame, *, metric_srid: int
+                      ) -> list[int]:
+    """Rows of ``old`` (current plots) that ``new`` (``code_key``, geometry) neither keeps by
+    code nor recodes on the same land: what approval would retire. :func:`compare`'s
+    matching, without measuring the kept pairs (cheap enough for every upload)."""
+    if not len(old):
+        return []
+    keys = set(new["code_key"]) if len(new) else set()
+    unmatched_old = [j for j, k in enumerate(old["code_key"]) if k not in keys]
+    old_keys = set(old["code_key"])
+    unmatched_new = [i for i, k in enumerate(new["code_key"] if len(new) else [])
+                     if k not in old_keys]
+    if not unmatched_old or not unmatched_new:
+        return unmatched_old
+    crs = metric_crs(metric_srid)
+    new_m = new.geometry.to_crs(crs).to_numpy()
+    old_m = old.geometry.to_crs(crs).to_numpy()
+    _, recoded_old = _recodes(unmatched_new, unmatched_old, new_m, old_m)
+    return [j for j in unmatched_old if j not in set(recoded_old)]
 
 
 def revision_plots(session: Session, revision_id: int) -> gpd.GeoDataFrame:
@@ -226,7 +270,10 @@ def diff_json(diff: PlanDiff) -> dict[str, Any]:
         "counts": {name: len(items) for name, items in groups.items()}
         | {"unchanged": len(diff.unchanged)},
         **{name: [_change_json(c) for c in items] for name, items in groups.items()},
-        "warnings": diff.warnings,
+        # What approval must acknowledge (POST /revisions/{id}/approve ``retire_count``).
+        "retire_count": diff.retire_count,
+        "retired_codes": [c.code for c in diff.removed],
+        "warnings": diff.warnings + ([diff.retire_warning] if diff.retire_warning else []),
     }
 
 

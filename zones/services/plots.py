@@ -67,7 +67,8 @@ def create_plot(
     current plot (:class:`~zones.errors.PlotOverlap`); the caller's transaction is then
     unusable and must be rolled back.
     """
-    polygon = validate_polygon(geometry)
+    # Stored counter-clockwise, as GeoJSON serves it (RFC 7946 §3.1.6).
+    polygon = shapely.orient_polygons(validate_polygon(geometry))
     clean = normalize(code)
     if not clean:
         raise errors.InvalidInput("plot code is empty", field="code")

@@ -47,12 +47,19 @@ from zones.model import (
     Zone,
     utcnow,
 )
-from zones.services.plan_diff import PlanDiff, diff_revision
+from zones.services.plan_diff import (
+    PlanDiff,
+    current_plots,
+    diff_revision,
+    removed_positions,
+    retire_warning,
+)
 from zones.services.plots import create_plot
 from zones.settings import Settings
 from zones.spatial.measurement import metric_area
 from zones.text import fold, normalize
-from zones.uploads.contract import LayerRole, ReadOptions, Report, Severity
+from zones.uploads.contract import Issue, LayerRole, ReadOptions, Report, Severity
+from zones.uploads.refusals import PlanHasNoPlots
 
 Progress = Callable[[int, str], None]
 
@@ -85,6 +92,11 @@ class OwnRevisionApproval(errors.Forbidden):
 class HeldPlotWouldChange(errors.Conflict):
     code = "held_plot_would_change"
     title = "The revision would change or remove a held plot"
+
+
+class RetirementNotAcknowledged(errors.Conflict):
+    code = "retirement_not_acknowledged"
+    title = "Approval would retire current plots: acknowledge how many"
 
 
 class PublicationInvalid(errors.InvalidInput):
@@ -161,8 +173,60 @@ def validate_layers(session: Session, district: District,
     from zones.uploads.validation import validate
 
     context = build_context(session, district_code=district.code)
+    zone = session.get(Zone, district.zone_id)
+    assert zone is not None
+    retiring = retirement_issue(session, district, layers, zone.metric_srid)
     report = validate(layers, context, notices=notices)
+    report.issues.extend([retiring] if retiring else [])
     return report, report_json(report)
+
+
+def require_plots(layers: dict[LayerRole, gpd.GeoDataFrame], *, filename: str) -> None:
+    """Refuse a plan without plot features: approving it would retire the whole district."""
+    plots = layers.get(LayerRole.PLOTS)
+    if plots is None or not len(plots):
+        raise PlanHasNoPlots(
+            f"{filename}: the plan has no plot features; a plan carries every plot of the "
+            "district it keeps (an empty plan would retire them all)", file=filename,
+            layers={role.value: len(frame) for role, frame in layers.items()})
+
+
+def _plot_keys(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """A revision's plots as the diff sees them once stored: located ones, ``code_key``
+    as :func:`_store_features` writes it."""
+    geoms = frame.geometry.to_numpy()
+    frame = frame[~(shapely.is_missing(geoms) | shapely.is_empty(geoms))]
+    codes = _texts(frame["code"].to_numpy(dtype=object) if "code" in frame.columns else None,
+                   len(frame), 64)
+    return gpd.GeoDataFrame({"code_key": [c.casefold() if c else None for c in codes]},
+                            geometry=frame.geometry.to_numpy(), crs=frame.crs)
+
+
+def retirement_issue(session: Session, district: District,
+                     layers: dict[LayerRole, gpd.GeoDataFrame], metric_srid: int
+                     ) -> Issue | None:
+    """The ``plots_retired`` warning when approving ``layers`` would retire current plots
+    (neither kept by code nor recoded on the same land), naming them; else None."""
+    plots = layers.get(LayerRole.PLOTS)
+    new = _plot_keys(plots) if plots is not None else gpd.GeoDataFrame(
+        {"code_key": []}, geometry=[], crs=4326)
+    keys = set(new["code_key"])
+    if all(k in keys for k in session.scalars(sa.select(Plot.code_key).where(
+            Plot.district_id == district.id, Plot.valid_to.is_(None)))):
+        return None  # every current plot is carried by code: no geometry to load
+    old = current_plots(session, district.id)
+    gone = removed_positions(new, old, metric_srid=metric_srid)
+    if not gone:
+        return None
+    codes = [str(old["code"].iloc[j]) for j in gone]
+    warning = retire_warning(district.code, codes)
+    # Located on the map unless there are very many (the report stays small).
+    location = (shapely.geometrycollections(old.geometry.to_numpy()[gone])
+                if len(gone) <= 1000 else None)
+    return Issue(code="plots_retired", severity=Severity.WARNING,
+                 message_en=warning["message_en"], message_fa=warning["message_fa"],
+                 layer=LayerRole.PLOTS, feature=None, location=location,
+                 extra={"count": len(codes), "plot_codes": codes})
 
 
 def create_revision(session: Session, *, district_code: str, path: Path, filename: str,
@@ -188,6 +252,7 @@ def create_revision(session: Session, *, district_code: str, path: Path, filenam
         return existing
     session.commit()  # release the read snapshot (and SQLite's write lock) while parsing
     result = _read(path, filename=filename, options=options, settings=settings, zone=zone)
+    require_plots(result.layers, filename=filename)
     if progress:
         progress(50, "read; validating")
     stored = Path(settings.upload_dir) / f"{checksum}{Path(filename).suffix.lower()[:16]}"
@@ -236,6 +301,7 @@ def create_draft_revision(session: Session, *, district_code: str,
     zone = session.get(Zone, district.zone_id)
     assert zone is not None
     layers = {role: _with_index(frame) for role, frame in layers.items()}
+    require_plots(layers, filename=title)
     with _transaction(session):
         revision = _validated_revision(session, district, layers, [],
                                        title=normalize(title) or source, user=user,
@@ -278,6 +344,8 @@ def _validated_revision(session: Session, district: District,
         uploaded_by_id=None if user is None else user.id, **fields)
     if user is not None:
         session.info.update(actor=user.username, actor_id=user.id)
+    # Read before the loading thread takes the connection.
+    retiring = retirement_issue(session, district, layers, metric_srid)
     session.add(revision)
     session.flush()
     loading = _Loading(session, revision, layers, metric_srid)
@@ -288,6 +356,7 @@ def _validated_revision(session: Session, district: District,
         loading.join()
     if loading.failure is not None:
         raise loading.failure
+    report.issues.extend([retiring] if retiring else [])
     errors_n = sum(1 for i in report.issues if i.severity is Severity.ERROR)
     revision.report = report_json(report)
     revision.error_count, revision.warning_count = errors_n, len(report.issues) - errors_n
@@ -353,7 +422,9 @@ def _store_features(session: Session, revision_id: int,
         if not keep.any():
             continue
         rows = frame[keep]
-        geoms = shapely.force_2d(geoms[keep])
+        # Exteriors counter-clockwise (RFC 7946 §3.1.6): files are oriented and reported
+        # when read; this covers generated layouts too.
+        geoms = shapely.orient_polygons(shapely.force_2d(geoms[keep]))
         n = len(geoms)
         polygonal = np.isin(shapely.get_type_id(geoms), (3, 6))
         areas = metric_area(geoms, metric_srid)
@@ -438,20 +509,22 @@ def _decide(revision: PlanRevision, status: RevisionStatus, user: User, decision
 
 
 def approve(session: Session, revision: PlanRevision, *, user: User, decision_ref: str,
-            comments: str | None = None) -> PlanRevision:
+            comments: str | None = None, retire_count: int | None = None) -> PlanRevision:
     """Submitted → approved: publish the revision as the district's current plan, atomically.
 
     Plots that disappear get ``valid_to``; reshaped and recoded plots become new versions
     linked by :class:`~zones.model.PlotLineage` (``amend``); roads and utilities become
     planned infrastructure and a customs site a candidate; the previous approved revision
     is superseded, with what it planned and nobody started. A held plot that would change
-    refuses the whole approval (``held_plot_would_change``). Any failure rolls everything back.
+    refuses the whole approval (``held_plot_would_change``); so does a ``retire_count`` that
+    is not the number of current plots the approval retires (``retirement_not_acknowledged``;
+    ``None`` is accepted only when it retires none). Any failure rolls everything back.
     """
     check_decider(revision, user)
     _require_status(revision, RevisionStatus.SUBMITTED, RevisionStatus.APPROVED)
     with _transaction(session):
         session.info.update(actor=user.username, actor_id=user.id, reason=decision_ref)
-        publish(session, revision)
+        publish(session, revision, retire_count=retire_count)
         for previous in session.scalars(sa.select(PlanRevision).where(
                 PlanRevision.district_id == revision.district_id,
                 PlanRevision.status == RevisionStatus.APPROVED,
@@ -483,8 +556,12 @@ def _withdraw_planned(session: Session, district_id: int, number: int) -> None:
 # --- publication ---------------------------------------------------------------------
 
 
-def publish(session: Session, revision: PlanRevision) -> PlanDiff:
+def publish(session: Session, revision: PlanRevision, *, retire_count: int | None = None
+            ) -> PlanDiff:
     """Make ``revision`` the district's current plan inside the caller's transaction.
+
+    ``retire_count`` must equal the number of current plots it retires without a
+    successor (the diff's ``removed``); ``None`` stands for zero.
 
     Old versions are retired (``valid_to``) and flushed *before* their successors are
     inserted, so the database's overlap trigger never sees both as current.
@@ -498,6 +575,12 @@ def publish(session: Session, revision: PlanRevision) -> PlanDiff:
         raise HeldPlotWouldChange(
             f"{len(diff.held_changes)} held plot(s) would change; carry them over unchanged",
             plots=diff.warnings)
+    if (retire_count or 0) != diff.retire_count:
+        codes = [c.code for c in diff.removed]
+        raise RetirementNotAcknowledged(
+            f"approving revision {revision.id} retires {diff.retire_count} current plot(s); "
+            f"send retire_count={diff.retire_count} to confirm (received {retire_count})",
+            retire_count=diff.retire_count, received=retire_count, plot_codes=codes)
     features = {f.id: f for f in session.scalars(sa.select(PlanFeature).where(
         PlanFeature.revision_id == revision.id))}
     now = utcnow()
@@ -552,7 +635,8 @@ def _polygon(feature: PlanFeature) -> shapely.Polygon:
 def _publish_plot(session: Session, district: District, revision: PlanRevision,
                   feature: PlanFeature, *, status: PlotStatus) -> Plot:
     return create_plot(session=session, district=district, code=feature.code or "",
-                       geometry=_polygon(feature), land_use=_land_use(feature), status=status,
+                       geometry=shapely.orient_polygons(_polygon(feature)),
+                       land_use=_land_use(feature), status=status,
                        name_fa=feature.name_fa, name_en=feature.name_en,
                        plan_revision_id=revision.id)
 
@@ -601,7 +685,8 @@ def report_from_json(data: dict[str, Any]) -> Report:
                     extra=i.get("extra") or {})
               for i in data.get("issues", [])]
     notices = [Notice(code=n["code"], message_en=n["message"]["en"],
-                      message_fa=n["message"]["fa"], layer=n.get("layer"), count=n.get("count"))
+                      message_fa=n["message"]["fa"], layer=n.get("layer"), count=n.get("count"),
+                      extra=n.get("extra") or {})
                for n in data.get("notices", [])]
     return Report(issues=issues, counts=dict(data.get("counts", {}).get("features", {})),
                   notices=notices)
@@ -617,5 +702,6 @@ def validate_file(session: Session, *, district_code: str, path: Path, filename:
     zone = session.get(Zone, district.zone_id)
     assert zone is not None
     result = _read(Path(path), filename=filename, options=options, settings=settings, zone=zone)
+    require_plots(result.layers, filename=filename)
     report, _data = validate_layers(session, district, result.layers, list(result.notices))
     return report

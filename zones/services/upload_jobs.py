@@ -5,6 +5,10 @@ in short transactions of its own (never while the revision's transaction holds t
 lock), so a page can poll it. Any failure becomes a failed job with the problem's code and
 detail — never an unhandled error — and, the revision being one transaction, leaves no
 revision behind. The uploaded temp file is always removed when the job ends.
+
+A job whose process was killed cannot record its own end: each job names its owner
+process, and :func:`recover_interrupted` (run at every start-up) fails the jobs whose owner
+is gone (``job_interrupted``) and removes their temp files.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
 
 from zones import errors
@@ -22,6 +27,7 @@ from zones.model import JobStatus, UploadJob, User, utcnow
 from zones.services.revisions import create_revision, find_district
 from zones.settings import Settings
 from zones.uploads.contract import ReadOptions
+from zones.uploads.receiving import ProcessId, remove_orphans, this_process
 
 log = logging.getLogger("zones.uploads")
 
@@ -33,6 +39,51 @@ INLINE_MAX_BYTES = 2 * 1024 * 1024
 class JobNotFound(errors.NotFound):
     code = "job_not_found"
     title = "Upload job not found"
+
+
+class JobInterrupted(errors.ZonesError):
+    """Recorded on a job (``error_code``), never raised to a client: the process running it
+    stopped (killed, crashed, the machine restarted) before it finished. Upload again."""
+
+    code = "job_interrupted"
+    title = "The upload job was interrupted by a service restart"
+
+
+def recover_interrupted(*, sessions: sessionmaker[Session], upload_dir: Path) -> list[int]:
+    """Fail the queued/running jobs whose process is gone; remove orphan temp uploads.
+
+    Every worker of the service runs this as it starts (``ZONES_WORKERS`` > 1 means several
+    at once), so it must never touch a job another *live* worker runs: a job is failed only
+    when its owner — host, boot, pid and the pid's start time — is provably gone (same
+    machine and another boot, or no such process now). Jobs of another machine are left
+    to that machine's start-up. A job with no owner predates owners (migration 0010): only
+    a process of the previous version could run it, and a restart has ended those.
+    Returns the ids of the jobs failed.
+    """
+    open_states = (JobStatus.QUEUED, JobStatus.RUNNING)
+    with sessions() as session:
+        rows = session.execute(sa.select(UploadJob.id, UploadJob.owner).where(
+            UploadJob.status.in_(open_states))).all()
+        gone = [job_id for job_id, owner in rows if _owner_gone(owner)]
+        if gone:
+            # The status guard: a job that finished meanwhile keeps its own end.
+            session.execute(sa.update(UploadJob).where(
+                UploadJob.id.in_(gone), UploadJob.status.in_(open_states)).values(
+                status=JobStatus.FAILED, message="failed", error_code=JobInterrupted.code,
+                error_detail="the service stopped while this upload was being read or "
+                             "stored; nothing was kept — upload the file again",
+                error_extra={}, finished_at=utcnow()))
+            session.commit()
+            log.warning("upload jobs interrupted by a restart, marked failed: %s", gone)
+    remove_orphans(upload_dir)
+    return gone
+
+
+def _owner_gone(owner: str | None) -> bool:
+    if owner is None:
+        return True
+    parsed = ProcessId.parse(owner)
+    return parsed is None or parsed.alive() is False
 
 
 class UploadJobs:
@@ -55,7 +106,8 @@ class UploadJobs:
                 district = find_district(session, district_code)
                 job = UploadJob(kind="upload", status=JobStatus.QUEUED, progress=0,
                                 district_id=district.id, filename=filename[:300],
-                                created_by_id=user.id, message="queued")
+                                created_by_id=user.id, message="queued",
+                                owner=str(this_process()))
                 session.add(job)
                 session.commit()
         except BaseException:
@@ -94,6 +146,13 @@ class UploadJobs:
                          revision_id=revision_id, finished_at=utcnow())
         except errors.ZonesError as exc:
             self._fail(job_id, exc.code, exc.detail, exc.extra)
+        except OSError as exc:
+            if exc.errno not in errors.FULL_DISK_ERRNOS:
+                log.exception("upload job %s failed", job_id)
+                self._fail(job_id, "internal_error", type(exc).__name__)
+            else:  # keeping the original failed; create_revision removed its partial copy
+                full = errors.StorageFull("the service's storage is full; nothing was kept")
+                self._fail(job_id, full.code, full.detail)
         except Exception as exc:  # a job must end as failed, never vanish
             log.exception("upload job %s failed", job_id)
             self._fail(job_id, "internal_error", type(exc).__name__)

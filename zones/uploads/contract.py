@@ -28,8 +28,13 @@ class LayerRole(enum.StrEnum):
 
 
 # Plot fields a file column may be mapped to; anything else (id, status, investor,
-# approval...) is server-controlled and never taken from a file.
-PLOT_FIELDS = ("code", "land_use", "name_fa", "name_en", "env_group", "network", "notes")
+# approval...) is server-controlled and never taken from a file. (There is no ``notes``:
+# a plan feature has nowhere to keep one, and a field that is dropped is not offered.)
+PLOT_FIELDS = ("code", "land_use", "name_fa", "name_en", "env_group", "network")
+# The longest text each field keeps (the plan_feature columns); longer text is cut and
+# the cut is reported per feature (notice ``text_truncated``).
+FIELD_LIMITS = {"code": 64, "land_use": 32, "name_fa": 200, "name_en": 200, "env_group": 8,
+                "network": 32}
 
 
 class FileFormat(enum.StrEnum):
@@ -42,7 +47,12 @@ class FileFormat(enum.StrEnum):
 
 @dataclass(frozen=True)
 class UploadLimits:
-    """Caps applied while reading; ``zones.settings.Settings.upload_limits()`` builds one."""
+    """Caps applied while reading; ``zones.settings.Settings.upload_limits()`` builds one.
+
+    These defaults are for reading in-process (tests, benchmarks of 100k plots); the
+    service's own caps are the lower ``ZONES_UPLOAD_*`` settings, measured to bound its
+    memory.
+    """
 
     max_bytes: int = 200 * 1024 * 1024
     max_archive_entries: int = 1000
@@ -50,6 +60,7 @@ class UploadLimits:
     max_compression_ratio: float = 100.0
     max_features: int = 250_000
     max_vertices: int = 20_000_000
+    max_feature_vertices: int = 10_000    # one plot, road or network line
     max_json_depth: int = 64
 
 
@@ -69,13 +80,18 @@ class ReadOptions:
 
 @dataclass(frozen=True)
 class Notice:
-    """Something reading did to the data that the consultant should know (not an error)."""
+    """Something reading did to the data that the consultant should know (not an error).
 
-    code: str            # e.g. "z_dropped", "axes_swapped", "ring_reoriented", "bom_removed"
+    ``extra`` says exactly what: the ``features`` (source indexes) and their ``codes``, the
+    ``fields`` or ``columns`` concerned, the ``crs`` honoured.
+    """
+
+    code: str            # e.g. "z_dropped", "axes_swapped", "rings_reoriented", "bom_removed"
     message_en: str
     message_fa: str
     layer: str | None = None
     count: int | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass

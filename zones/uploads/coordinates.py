@@ -46,12 +46,15 @@ def to_storage(layers: list[RawLayer], *, options: ReadOptions, filename: str,
     out: list[RawLayer] = []
     for layer in layers:
         frame = layer.frame
-        with_z = int(np.count_nonzero(shapely.has_z(frame.geometry.values)))
+        geoms = frame.geometry.values
+        has_zm = shapely.has_z(geoms) | shapely.has_m(geoms)
+        with_z = int(np.count_nonzero(has_zm))
         if with_z:
-            frame = frame.set_geometry(shapely.force_2d(frame.geometry.values))
+            frame = frame.set_geometry(shapely.force_2d(geoms))
             notices.append(Notice("z_dropped", f"Z/M values dropped from {with_z} features",
                                   f"مقادیر Z/M از {with_z} عارضه حذف شد",
-                                  layer=layer.name, count=with_z))
+                                  layer=layer.name, count=with_z,
+                                  extra={"features": np.flatnonzero(has_zm)[:1000].tolist()}))
         declared = layer.crs or options.crs
         if declared is None:
             _require_degrees(frame, filename=filename, layer=layer.name)
@@ -60,6 +63,14 @@ def to_storage(layers: list[RawLayer], *, options: ReadOptions, filename: str,
             crs = parse_crs(declared, filename=filename, layer=layer.name)
         frame = frame.set_crs(crs, allow_override=True).to_crs(STORAGE_CRS)
         label = crs_label(crs)
+        if not crs.equals(CRS.from_epsg(4326)):
+            notices.append(Notice(
+                "crs_transformed", f"Coordinates transformed from {crs.name} ({label}) to "
+                "WGS 84 longitude/latitude (EPSG:4326)",
+                f"مختصات از {crs.name} ({label}) به طول/عرض جغرافیایی WGS 84 (EPSG:4326) "
+                "تبدیل شد", layer=layer.name, count=len(frame),
+                extra={"crs": label, "crs_name": crs.name,
+                       "declared_by": "file" if layer.crs else "options"}))
         if label not in labels:
             labels.append(label)
         out.append(RawLayer(layer.name, layer.role, frame, label))
@@ -71,7 +82,28 @@ def to_storage(layers: list[RawLayer], *, options: ReadOptions, filename: str,
                 crs=STORAGE_CRS)
         notices.append(Notice("axes_swapped", "Latitude/longitude swapped to longitude/latitude",
                               "جای عرض و طول جغرافیایی جابه‌جا شد", count=swapped))
+    for layer in out:
+        layer.frame, reoriented = orient_ccw(layer.frame)
+        if len(reoriented):
+            notices.append(Notice(
+                "rings_reoriented", f"{len(reoriented)} polygons stored counter-clockwise "
+                "(exterior) as RFC 7946 asks; the file had them clockwise",
+                f"{len(reoriented)} چندضلعی پادساعتگرد (حلقهٔ بیرونی) ذخیره شد، چنان‌که RFC 7946 "
+                "می‌خواهد؛ در فایل ساعتگرد بودند", layer=layer.name, count=len(reoriented),
+                extra={"features": reoriented[:1000].tolist()}))
     return out, ", ".join(labels) or STORAGE_CRS, notices
+
+
+def orient_ccw(frame: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, np.ndarray]:
+    """``frame`` with polygon exteriors counter-clockwise and holes clockwise (RFC 7946
+    §3.1.6), and the rows that changed. Only the ring order changes, never a position."""
+    geoms = frame.geometry.values
+    oriented = shapely.orient_polygons(np.asarray(geoms, dtype=object))
+    changed = np.flatnonzero(~shapely.equals_identical(oriented, geoms)
+                             & ~shapely.is_missing(geoms))
+    if not len(changed):
+        return frame, changed
+    return frame.set_geometry(oriented, crs=frame.crs), changed
 
 
 def _require_degrees(frame: gpd.GeoDataFrame, *, filename: str, layer: str) -> None:

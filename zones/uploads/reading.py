@@ -23,15 +23,25 @@ import shapely
 from zones.errors import PayloadTooLarge, ZonesError
 from zones.text import fold, normalize
 from zones.uploads.contract import (
+    FIELD_LIMITS,
     PLOT_FIELDS,
     FileFormat,
     LayerRole,
+    Notice,
     ReadOptions,
     ReadResult,
     UploadLimits,
 )
 from zones.uploads.coordinates import STORAGE_CRS, to_storage
-from zones.uploads.formats import RawLayer, RawRead, dxf, geojson, gpkg, shapefile
+from zones.uploads.formats import (
+    RawLayer,
+    RawRead,
+    VertexBudget,
+    dxf,
+    geojson,
+    gpkg,
+    shapefile,
+)
 from zones.uploads.formats import csv as csv_format
 from zones.uploads.plain_text import joined_if_plain
 from zones.uploads.refusals import (
@@ -39,7 +49,6 @@ from zones.uploads.refusals import (
     FileUnreadable,
     ReadMemory,
     ReadTimeout,
-    TooManyVertices,
     UnsupportedFormat,
 )
 
@@ -50,6 +59,15 @@ SUFFIXES = {".geojson": FileFormat.GEOJSON, ".json": FileFormat.GEOJSON,
             ".gpkg": FileFormat.GPKG, ".zip": FileFormat.SHAPEFILE_ZIP,
             ".dxf": FileFormat.DXF, ".csv": FileFormat.CSV}
 COLUMNS = [*PLOT_FIELDS, "source_layer", "source_index", "geometry"]
+# Columns a reader adds itself (not the consultant's), never reported as ignored.
+READER_COLUMNS = {FileFormat.DXF: {"entity"}}
+# Columns the server owns: named in the ``columns_ignored`` notice so nobody believes a
+# status or an investor came in with the file.
+SERVER_COLUMNS = {"id", "fid", "plot_id", "status", "investor", "investor_id", "approved",
+                  "approved_by", "allocated", "area", "area_m2", "valid_from", "valid_to",
+                  "created_at", "updated_at", "revision", "plan_revision_id", "district"}
+# At most this many feature indexes are listed in one notice (the count is always exact).
+LISTED = 1000
 
 
 def detect_format(path: Path, *, filename: str, options: ReadOptions) -> FileFormat:
@@ -97,7 +115,8 @@ def read_upload(path: Path, *, filename: str, options: ReadOptions, limits: Uplo
                                              zone_extent=zone_extent)
     by_role: dict[LayerRole, list[gpd.GeoDataFrame]] = {}
     for layer in layers:
-        by_role.setdefault(layer.role, []).append(_mapped(layer, columns))
+        by_role.setdefault(layer.role, []).append(
+            _mapped(layer, columns, notices, internal=READER_COLUMNS.get(file_format, set())))
     frames = {role: gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), geometry="geometry",
                                      crs=STORAGE_CRS)
               for role, parts in by_role.items()}
@@ -108,13 +127,12 @@ def read_upload(path: Path, *, filename: str, options: ReadOptions, limits: Uplo
 
 
 def _check_vertices(layers: list[RawLayer], *, filename: str, limits: UploadLimits) -> None:
-    total = 0
+    """A backstop: every reader already counted vertices before building geometries (see
+    :class:`~zones.uploads.formats.VertexBudget`); this recounts what was built."""
+    budget = VertexBudget(filename=filename, limits=limits)
     for layer in layers:
-        total += int(shapely.get_num_coordinates(layer.frame.geometry.values).sum())
-        if total > limits.max_vertices:
-            raise TooManyVertices(f"{filename}: more than {limits.max_vertices} vertices",
-                                  file=filename, layer=layer.name,
-                                  limit=limits.max_vertices, received=total)
+        budget.add_many(shapely.get_num_coordinates(layer.frame.geometry.values),
+                        layer=layer.name)
 
 
 def _column_mapping(layers: list[RawLayer], *, options: ReadOptions,
@@ -136,15 +154,20 @@ def _column_mapping(layers: list[RawLayer], *, options: ReadOptions,
     return {c: fold(c) for c in sorted(present) if fold(c) in PLOT_FIELDS}
 
 
-def _mapped(layer: RawLayer, columns: dict[str, str]) -> gpd.GeoDataFrame:
+def _mapped(layer: RawLayer, columns: dict[str, str], notices: list[Notice], *,
+            internal: frozenset[str] | set[str] = frozenset()) -> gpd.GeoDataFrame:
+    """The layer's plot fields as normalised text; every change to a value is a notice."""
     frame = layer.frame
     fields: dict[str, pd.Series] = {}
+    used: set[str] = set()
+    normalised: dict[str, np.ndarray] = {}   # field -> rows whose text normalize() changed
     for field in PLOT_FIELDS:
         sources = [c for c, f in columns.items() if f == field and c in frame.columns]
         # object dtype keeps None for "not given" (pandas 3 strings would turn it into NaN)
         if not sources:
             fields[field] = _objects(np.full(len(frame), None, dtype=object))
             continue
+        used.add(sources[0])
         values = frame[sources[0]].tolist()
         if set(map(type, values)) == {str} and joined_if_plain(values) is not None:
             # All plain text already (codes, most often): what _text would give each.
@@ -153,15 +176,65 @@ def _mapped(layer: RawLayer, columns: dict[str, str]) -> gpd.GeoDataFrame:
             fields[field] = _objects(plain)
             continue
         texts: dict[Any, str | None] = {}
+        changed: set[Any] = set()
         for value in values:  # land use, names...: few distinct values, normalise each once
             if value not in texts:
                 texts[value] = _text(value)
+                if isinstance(value, str) and texts[value] not in (None, value):
+                    changed.add(value)
         fields[field] = _objects([texts[v] for v in values])
+        if changed:
+            normalised[field] = np.flatnonzero([v in changed for v in values])
+    _truncate(fields, layer.name, notices)
+    if normalised:
+        rows = np.unique(np.concatenate(list(normalised.values())))
+        notices.append(Notice(
+            "text_normalised", f"Text normalised (Arabic letters and Persian/Arabic digits, "
+            f"spaces) in {len(rows)} features: {', '.join(normalised)}",
+            f"متن {len(rows)} عارضه یکدست شد (حروف عربی، ارقام فارسی/عربی، فاصله‌ها): "
+            f"{'، '.join(normalised)}", layer=layer.name, count=len(rows),
+            extra={"fields": list(normalised), "features": rows[:LISTED].tolist()}))
+    ignored = [str(c) for c in frame.columns
+               if c != frame.geometry.name and c not in used and c not in internal]
+    if ignored:
+        server = [c for c in ignored if fold(c) in SERVER_COLUMNS]
+        notices.append(Notice(
+            "columns_ignored", f"Columns not read: {', '.join(ignored)}"
+            + (f" ({', '.join(server)} are set by the service, never by a file)"
+               if server else ""),
+            f"ستون‌های خوانده‌نشده: {'، '.join(ignored)}"
+            + (f" ({'، '.join(server)} را سامانه تعیین می‌کند، نه فایل)" if server else ""),
+            layer=layer.name, count=len(ignored),
+            extra={"columns": ignored, "server_controlled": server}))
     out = pd.DataFrame(fields, index=range(len(frame)))  # one frame, not a column at a time
     out["source_layer"] = layer.name
     out["source_index"] = np.arange(len(frame), dtype=np.int64)
     out["geometry"] = frame.geometry.values
     return gpd.GeoDataFrame(out, geometry="geometry", crs=STORAGE_CRS)
+
+
+def _truncate(fields: dict[str, pd.Series], layer: str, notices: list[Notice]) -> None:
+    """Cut text longer than its field keeps (:data:`FIELD_LIMITS`), and say where."""
+    cut: dict[str, np.ndarray] = {}
+    for field, limit in FIELD_LIMITS.items():
+        column = fields[field]
+        lengths = column.map(lambda v: len(v) if isinstance(v, str) else 0).to_numpy()
+        rows = np.flatnonzero(lengths > limit)
+        if len(rows):
+            cut[field] = rows
+            values = column.to_numpy(dtype=object).copy()
+            values[rows] = [values[r][:limit] for r in rows]
+            fields[field] = _objects(values)
+    if cut:
+        rows = np.unique(np.concatenate(list(cut.values())))
+        notices.append(Notice(
+            "text_truncated", f"Text cut to its field's length in {len(rows)} features: "
+            + ", ".join(f"{f} ({FIELD_LIMITS[f]})" for f in cut),
+            f"متن {len(rows)} عارضه به اندازهٔ فیلد کوتاه شد: "
+            + "، ".join(f"{f} ({FIELD_LIMITS[f]})" for f in cut), layer=layer,
+            count=len(rows), extra={"fields": list(cut), "limits": {f: FIELD_LIMITS[f]
+                                                                    for f in cut},
+                                    "features": rows[:LISTED].tolist()}))
 
 
 def _objects(values: list[Any] | np.ndarray) -> pd.Series:

@@ -107,6 +107,16 @@ class TooManyVertices(PayloadTooLarge):
     title = "Too many vertices"
 
 
+class FeatureTooManyVertices(PayloadTooLarge):
+    code = "feature_too_many_vertices"
+    title = "One feature has too many vertices"
+
+
+class FilenameInvalid(UploadRefused):
+    code = "filename_invalid"
+    title = "The file name has an overlong suffix or control characters"
+
+
 class WktColumnMissing(UploadRefused):
     code = "wkt_column_missing"
     title = "No WKT geometry column in the CSV"
@@ -139,7 +149,15 @@ REFUSALS: dict[str, type[ZonesError]] = {
         ArchiveTooManyEntries, ArchiveTooLarge, ArchiveRatio, ShapefileMissingPart,
         GpkgLayersUnmapped, DxfLayersUnmapped, ColumnMappingInvalid, JsonTooDeep,
         JsonNonFinite, CrsMissing, CrsUnknown, AxisOrderSwapped, OutsideZoneExtent,
-        TooManyFeatures, TooManyVertices, WktColumnMissing, WktInvalid, EncodingInvalid,
+        TooManyFeatures, TooManyVertices, FeatureTooManyVertices, FilenameInvalid,
+        WktColumnMissing, WktInvalid, EncodingInvalid,
         ReadTimeout, ReadMemory,
     )
 }
+
+
+class PlanHasNoPlots(UploadRefused):
+    """A plan without plot features would retire every current plot of the district."""
+
+    code = "plan_has_no_plots"
+    title = "The plan has no plot features"

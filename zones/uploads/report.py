@@ -17,7 +17,7 @@ import pyogrio
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from zones.uploads.contract import Issue, Report, Severity
+from zones.uploads.contract import Issue, Notice, Report, Severity
 
 # GeoPackage layer per geometry kind (a GeoPackage layer has one geometry type).
 GPKG_LAYERS = {0: "problems_points", 1: "problems_lines", 2: "problems_polygons"}
@@ -46,6 +46,12 @@ def _issue_json(issue: Issue) -> dict[str, Any]:
             "extra": _jsonable(issue.extra)}
 
 
+def notice_json(notice: Notice) -> dict[str, Any]:
+    """A reading notice as JSON: what was changed, in which layer, features and fields."""
+    return {"code": notice.code, "message": {"fa": notice.message_fa, "en": notice.message_en},
+            "layer": notice.layer, "count": notice.count, "extra": _jsonable(notice.extra)}
+
+
 def report_json(report: Report) -> dict[str, Any]:
     """The report as plain JSON types, keys and order stable across runs.
 
@@ -59,8 +65,7 @@ def report_json(report: Report) -> dict[str, Any]:
                    "by_severity": {s.value: by_severity.get(s.value, 0) for s in Severity},
                    "features": dict(report.counts)},
         "issues": [_issue_json(i) for i in report.issues],
-        "notices": [{"code": n.code, "message": {"fa": n.message_fa, "en": n.message_en},
-                     "layer": n.layer, "count": n.count} for n in report.notices],
+        "notices": [notice_json(n) for n in report.notices],
     }
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from pathlib import Path
 
 import geopandas as gpd
@@ -12,7 +13,7 @@ import shapely
 
 from zones.text import fold
 from zones.uploads.contract import Notice, ReadOptions, UploadLimits
-from zones.uploads.formats import RawLayer, RawRead, check_feature_count
+from zones.uploads.formats import RawLayer, RawRead, VertexBudget, check_feature_count
 from zones.uploads.refusals import EncodingInvalid, FileUnreadable, WktColumnMissing, WktInvalid
 
 GUESSES = ("wkt", "geometry", "geom", "the_geom")
@@ -55,6 +56,9 @@ def read(path: Path, *, filename: str, options: ReadOptions, limits: UploadLimit
     position = header.index(column)
     wkt = np.array([r[position].strip() if position < len(r) else "" for r in rows],
                    dtype=object)
+    VertexBudget(filename=filename, limits=limits).add_many(
+        np.fromiter(map(wkt_vertices, wkt), dtype=np.int64, count=len(wkt)),
+        layer=Path(filename).stem)   # counted on the text, before GEOS parses it
     geoms = shapely.from_wkt(np.where(wkt == "", None, wkt), on_invalid="ignore")
     bad = np.flatnonzero((wkt != "") & shapely.is_missing(geoms))
     if len(bad):
@@ -67,6 +71,16 @@ def read(path: Path, *, filename: str, options: ReadOptions, limits: UploadLimit
     frame = gpd.GeoDataFrame(attributes, geometry=list(geoms), index=range(len(rows)))
     return RawRead([RawLayer(Path(filename).stem, options.default_role, frame, None)],
                    notices, mapping={"wkt_column": column})
+
+
+# A vertex starts with a number (or nan/inf) right after "(" or ",": the words of WKT
+# (POINT, EMPTY, Z...) never start with n or i.
+_VERTEX = re.compile(r"[(,]\s*[-+.0-9nNiI]")
+
+
+def wkt_vertices(text: str) -> int:
+    """Vertices in a WKT string, counted on the text, before GEOS parses it."""
+    return len(_VERTEX.findall(text))
 
 
 def _wkt_column(header: list[str], *, options: ReadOptions, filename: str) -> str:

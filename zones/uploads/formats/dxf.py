@@ -11,6 +11,7 @@ must give one.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import shapely
@@ -20,7 +21,7 @@ from ezdxf.path import make_path
 
 from zones.text import fold
 from zones.uploads.contract import LayerRole, Notice, ReadOptions, UploadLimits
-from zones.uploads.formats import RawLayer, RawRead, check_feature_count
+from zones.uploads.formats import RawLayer, RawRead, VertexBudget, check_feature_count
 from zones.uploads.refusals import CrsMissing, DxfLayersUnmapped, FileUnreadable
 
 _FLATTEN_M = 0.05
@@ -37,16 +38,22 @@ def read(path: Path, *, filename: str, options: ReadOptions, limits: UploadLimit
         raise FileUnreadable(f"{filename}: not a readable DXF drawing ({exc})",
                              file=filename) from None
     space = doc.modelspace()
-    shapes: dict[str, list[tuple[shapely.Geometry, str | None, int]]] = {}
+    found: dict[str, list[tuple[Any, list[tuple[float, ...]], int]]] = {}
     count = 0
+    budget = VertexBudget(filename=filename, limits=limits)
     for entity in space.query("LWPOLYLINE POLYLINE LINE"):
         if entity.dxftype() == "POLYLINE" and not (entity.is_2d_polyline
                                                    or entity.is_3d_polyline):
             continue  # polyface and polygon meshes are not parcels
         count += 1
         check_feature_count(count, filename=filename, limits=limits)
-        shapes.setdefault(entity.dxf.layer, []).append(
-            (_geometry(entity), _xdata_code(entity), count - 1))
+        rows = found.setdefault(entity.dxf.layer, [])
+        points = _points(entity)
+        budget.add(len(points), layer=entity.dxf.layer, feature=len(rows))
+        rows.append((entity, points, count - 1))
+    # Every entity counted: only now are geometries built.
+    shapes = {layer: [(_geometry(entity, points), _xdata_code(entity), index)
+                      for entity, points, index in rows] for layer, rows in found.items()}
     roles = _roles(list(shapes), options=options, filename=filename)
     labels = [(shapely.Point(t.dxf.insert.x, t.dxf.insert.y), _text(t))
               for t in space.query("TEXT MTEXT")] + _attribute_labels(space)
@@ -64,23 +71,32 @@ def read(path: Path, *, filename: str, options: ReadOptions, limits: UploadLimit
                                   "was taken as the code",
                                   f"{ambiguous} چندضلعی چند برچسب متنی دارند؛ نخستین به عنوان "
                                   "کد برداشته شد", layer=name, count=ambiguous))
+        polygons = [i for i, (g, _, _) in enumerate(rows) if g.geom_type == "Polygon"]
+        if polygons:
+            notices.append(Notice(
+                "polylines_to_polygons", f"{len(polygons)} closed polylines read as polygons",
+                f"{len(polygons)} چندخطی بسته به صورت چندضلعی خوانده شد", layer=name,
+                count=len(polygons), extra={"features": polygons[:1000]}))
         layers.append(RawLayer(name, role, frame, None))
     return RawRead(layers, notices,
                    mapping={"layers": {n: r.value for n, r in roles.items()}})
 
 
-def _geometry(entity) -> shapely.Geometry:
+def _points(entity) -> list[tuple[float, ...]]:
+    """The entity's vertices as plain tuples (bulges flattened), counted before building."""
     if entity.dxftype() == "LINE":
-        start, end = entity.dxf.start, entity.dxf.end
-        if start.z or end.z:
-            return shapely.LineString([(start.x, start.y, start.z), (end.x, end.y, end.z)])
-        return shapely.LineString([(start.x, start.y), (end.x, end.y)])
-    vertices = list(make_path(entity).flattening(_FLATTEN_M))
-    # Keep elevations when there are any, so reading drops and reports them like any Z.
-    if any(v.z for v in vertices):
-        points = [(v.x, v.y, v.z) for v in vertices]
+        ends = [entity.dxf.start, entity.dxf.end]
     else:
-        points = [(v.x, v.y) for v in vertices]
+        ends = list(make_path(entity).flattening(_FLATTEN_M))
+    # Keep elevations when there are any, so reading drops and reports them like any Z.
+    if any(v.z for v in ends):
+        return [(v.x, v.y, v.z) for v in ends]
+    return [(v.x, v.y) for v in ends]
+
+
+def _geometry(entity, points: list[tuple[float, ...]]) -> shapely.Geometry:
+    if entity.dxftype() == "LINE":
+        return shapely.LineString(points)
     closed = entity.closed if entity.dxftype() == "LWPOLYLINE" else entity.is_closed
     if closed and len(points) >= 3:
         return shapely.Polygon(points)

@@ -2,7 +2,9 @@
 
 Nesting depth is measured on the raw bytes before parsing (strings blanked out, brackets
 counted vectorised), NaN/Infinity are refused at parse time, a UTF-8 BOM is accepted and
-reported, clockwise rings are accepted as they are, and a legacy ``crs`` member is honoured.
+reported, clockwise rings are accepted (the service stores and serves them
+counter-clockwise), a legacy ``crs`` member is honoured, and a ring whose last position is
+not its first is closed and reported per feature (``ring_closed``), never silently.
 """
 
 from __future__ import annotations
@@ -16,8 +18,9 @@ import geopandas as gpd
 import numpy as np
 from shapely.geometry import shape
 
+from zones.text import fold
 from zones.uploads.contract import Notice, ReadOptions, UploadLimits
-from zones.uploads.formats import RawLayer, RawRead, check_feature_count
+from zones.uploads.formats import RawLayer, RawRead, VertexBudget, check_feature_count
 from zones.uploads.refusals import EncodingInvalid, FileUnreadable, JsonNonFinite, JsonTooDeep
 
 _CHUNK = 4 * 1024 * 1024
@@ -99,11 +102,18 @@ def read(path: Path, *, filename: str, options: ReadOptions, limits: UploadLimit
     check_feature_count(len(features), filename=filename, limits=limits)
     name = Path(filename).stem
     geoms, props = [], []
+    budget = VertexBudget(filename=filename, limits=limits)
+    for index, feature in enumerate(features):  # every count before any geometry is built
+        if isinstance(feature, dict):
+            budget.add(positions(feature.get("geometry")), layer=name, feature=index)
+    unclosed: list[int] = []
     for index, feature in enumerate(features):
         if not isinstance(feature, dict):
             raise FileUnreadable(f"{filename}: feature {index} is not an object",
                                  file=filename, layer=name, feature=index)
         raw = feature.get("geometry")
+        if _has_unclosed_ring(raw):
+            unclosed.append(index)  # shapely closes it: say so
         try:
             geoms.append(None if raw is None else shape(raw))
         except (AttributeError, KeyError, TypeError, ValueError, IndexError) as exc:
@@ -113,7 +123,71 @@ def read(path: Path, *, filename: str, options: ReadOptions, limits: UploadLimit
         properties = feature.get("properties") or {}
         props.append(properties if isinstance(properties, dict) else {})
     frame = gpd.GeoDataFrame(props, geometry=geoms, index=range(len(geoms)))
+    if unclosed:
+        notices.append(_closed_notice(unclosed, props, layer=name))
     return RawRead([RawLayer(name, options.default_role, frame, _legacy_crs(doc))], notices)
+
+
+def _has_unclosed_ring(geometry: Any) -> bool:
+    """Whether a GeoJSON (Multi)Polygon has a ring whose first and last positions differ
+    (RFC 7946 §3.1.6 requires them equal); malformed input is left to ``shape``."""
+    if not isinstance(geometry, dict):
+        return False
+    kind, coords = geometry.get("type"), geometry.get("coordinates")
+    if kind == "GeometryCollection":
+        return any(_has_unclosed_ring(g) for g in geometry.get("geometries") or [])
+    polygons = [coords] if kind == "Polygon" else coords if kind == "MultiPolygon" else []
+    try:
+        return any(isinstance(ring, list) and len(ring) > 1 and ring[0] != ring[-1]
+                   for polygon in polygons for ring in polygon)
+    except TypeError:
+        return False
+
+
+def _closed_notice(features: list[int], props: list[dict[str, Any]], *, layer: str
+                   ) -> Notice:
+    """``ring_closed``: which features had a ring closed, with their plot code where known."""
+    codes = []
+    for index in features:
+        code = next((v for k, v in props[index].items() if fold(str(k)) == "code"), None)
+        codes.append(None if code is None else str(code))
+    pairs = list(zip(features, codes, strict=True))[:20]
+    named = ", ".join(f"{i} ({c})" if c else str(i) for i, c in pairs)
+    return Notice("ring_closed",
+                  f"Rings not closed (last position ≠ first) were closed in {len(features)} "
+                  f"features: {named}",
+                  f"حلقه‌های بسته‌نشده (آخرین نقطه ≠ نخستین) در {len(features)} عارضه بسته شد: "
+                  f"{named}", layer=layer, count=len(features),
+                  extra={"features": features[:1000], "codes": codes[:1000]})
+
+
+_DEPTH = {"Point": 0, "MultiPoint": 1, "LineString": 1, "MultiLineString": 2, "Polygon": 2,
+          "MultiPolygon": 3}   # list levels above a position
+
+
+def positions(geometry: Any) -> int:
+    """Positions in a parsed GeoJSON geometry, counted on its lists (one ``len`` per ring).
+
+    A malformed geometry counts what it holds; building it is what refuses it.
+    """
+    if not isinstance(geometry, dict):
+        return 0
+    kind = geometry.get("type")
+    if kind == "GeometryCollection":
+        parts = geometry.get("geometries")
+        return sum(map(positions, parts)) if isinstance(parts, list) else 0
+    depth = _DEPTH.get(kind) if isinstance(kind, str) else None
+    return 0 if depth is None else _count(geometry.get("coordinates"), depth)
+
+
+def _count(coordinates: Any, depth: int) -> int:
+    if not isinstance(coordinates, list):
+        return 0
+    if depth == 0:
+        return 1
+    if depth == 1:
+        return len(coordinates)
+    return sum(_count(part, depth - 1) for part in coordinates)
 
 
 def _features(doc: Any, *, filename: str) -> list[Any]:

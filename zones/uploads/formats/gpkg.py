@@ -9,7 +9,7 @@ from pyogrio.errors import DataLayerError, DataSourceError
 
 from zones.text import fold
 from zones.uploads.contract import LayerRole, ReadOptions, UploadLimits, UploadRefused
-from zones.uploads.formats import RawLayer, RawRead, check_feature_count
+from zones.uploads.formats import RawLayer, RawRead, VertexBudget, check_feature_count
 from zones.uploads.formats.ogr import read_layer
 from zones.uploads.refusals import FileUnreadable, GpkgLayersUnmapped
 
@@ -28,8 +28,9 @@ def read(path: Path, *, filename: str, options: ReadOptions, limits: UploadLimit
         total += pyogrio.read_info(path, layer=name)["features"]
         check_feature_count(total, filename=filename, limits=limits, layer=name)
     layers = []
+    budget = VertexBudget(filename=filename, limits=limits)
     for name, role in chosen.items():
-        frame, crs = read_layer(path, layer=name, filename=filename)
+        frame, crs = read_layer(path, layer=name, filename=filename, budget=budget)
         layers.append(RawLayer(name, role, frame, crs))
     return RawRead(layers, mapping={"layers": {n: r.value for n, r in chosen.items()}})
 

@@ -16,7 +16,7 @@ from pyogrio.errors import DataLayerError, DataSourceError
 
 from zones.uploads.archive import extracted
 from zones.uploads.contract import ReadOptions, UploadLimits
-from zones.uploads.formats import RawLayer, RawRead, check_feature_count
+from zones.uploads.formats import RawLayer, RawRead, VertexBudget, check_feature_count
 from zones.uploads.formats.gpkg import choose_layers
 from zones.uploads.formats.ogr import read_layer
 from zones.uploads.refusals import (
@@ -44,6 +44,7 @@ def read(path: Path, *, filename: str, options: ReadOptions, limits: UploadLimit
                                refusal=GpkgLayersUnmapped)
         layers, encodings = [], {}
         total = 0
+        budget = VertexBudget(filename=filename, limits=limits)
         for name, role in chosen.items():
             shp = shps[name]
             parts = {p.suffix.lower(): p for p in shp.parent.iterdir() if p.stem == shp.stem}
@@ -56,7 +57,8 @@ def read(path: Path, *, filename: str, options: ReadOptions, limits: UploadLimit
             encodings[name] = encoding
             total += _count(shp, filename=filename, layer=name)
             check_feature_count(total, filename=filename, limits=limits, layer=name)
-            frame, crs = read_layer(shp, layer=name, filename=filename, encoding=encoding)
+            frame, crs = read_layer(shp, layer=name, filename=filename, budget=budget,
+                                    encoding=encoding)
             _check_text(frame, filename=filename, layer=name, encoding=encoding)
             layers.append(RawLayer(name, role, frame, crs))
     return RawRead(layers, mapping={"layers": {n: r.value for n, r in chosen.items()},
