@@ -10,15 +10,17 @@ import logging
 from typing import Any
 from urllib.parse import urlencode
 
+import psycopg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DataError, DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from zones import errors
+from zones.db.backend import lock_timed_out
 
 log = logging.getLogger("zones.api")
 
@@ -32,6 +34,7 @@ STATUS: dict[type[errors.ZonesError], int] = {
     errors.UnsupportedMediaType: 415,
     errors.TooManyRequests: 429,
     errors.ConfigurationError: 500,
+    errors.StorageFull: 507,
     errors.BackendUnavailable: 503,
 }
 PROBLEM = "application/problem+json"
@@ -59,7 +62,9 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
                                 (409, "Conflict with the current state"),
                                 (413, "Upload too large"), (415, "Unsupported file format"),
                                 (422, "Request failed validation"),
-                                (503, "Database unavailable")]
+                                (429, "Too many requests"),
+                                (503, "Database unavailable"),
+                                (507, "The service's storage is full")]
 }
 
 
@@ -101,6 +106,8 @@ async def _zones_error(request: Request, exc: errors.ZonesError) -> Response:
         response.headers["WWW-Authenticate"] = "Bearer"
     if isinstance(exc, errors.DatabaseBusy):  # transient: nothing was written
         response.headers["Retry-After"] = "1"
+    if (retry_after := exc.extra.get("retry_after")) is not None:  # e.g. login_throttled
+        response.headers["Retry-After"] = str(retry_after)
     return response
 
 
@@ -117,14 +124,77 @@ async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResp
     return problem(exc.status_code, code, str(exc.detail), str(exc.detail), request.url.path)
 
 
+# Seconds a client should wait before retrying when the database refuses connections
+# (restarting, down, or closed to connections): long enough not to hammer it.
+RETRY_AFTER_UNAVAILABLE = 5
+# SQLSTATEs of a server that cannot take a connection now (connection exceptions, shutting
+# down or starting up, out of connection slots). Other OperationalErrors (a cancelled
+# query, a serialization failure) are about the statement, not the connection.
+_CONNECT_STATES = ("08", "57P01", "57P02", "57P03", "53300")
+
+
+def connection_refused(exc: BaseException) -> bool:
+    """Whether ``exc`` (raw or wrapped by SQLAlchemy) says no connection could be made."""
+    orig = exc.orig if isinstance(exc, DBAPIError) else exc
+    if isinstance(orig, psycopg.OperationalError):
+        # A failed connect is a bare OperationalError with no SQLSTATE (refused port,
+        # database not accepting connections, authentication), never a subclass.
+        state = orig.sqlstate or ""
+        return type(orig) is psycopg.OperationalError or state.startswith(_CONNECT_STATES)
+    # SQLite: the database file cannot be opened (gone, unreadable directory).
+    return type(orig).__name__ == "OperationalError" and \
+        str(orig).startswith("unable to open database file")
+
+
+def _unavailable(request: Request, detail: str, retry_after: int) -> JSONResponse:
+    response = problem(503, "backend_unavailable", "Database backend unavailable", detail,
+                       request.url.path)
+    response.headers["Retry-After"] = str(retry_after)
+    return response
+
+
 async def _database_error(request: Request, exc: DBAPIError) -> JSONResponse:
     if exc.connection_invalidated:
-        # The pool has dropped the dead connection (and those opened before it); the next
-        # request gets a fresh one. Pre-pinging every checkout would cost a round trip.
+        # Lost while in use (a checkout's pre-ping catches the ones that died idle): the
+        # pool has dropped it and those opened before it; the next request gets a fresh one.
         log.warning("database connection lost on %s: %s", request.url.path, exc.orig)
-        return problem(503, "backend_unavailable", "Database backend unavailable",
-                       "the connection to the database was lost; retry the request",
-                       request.url.path)
+        return _unavailable(request, "the connection to the database was lost; retry the "
+                                     "request", 1)
+    if connection_refused(exc):
+        log.error("database refuses connections (%s): %s", request.url.path, exc.orig)
+        return _unavailable(request, "the database cannot be reached; nothing was done, "
+                                     "retry later", RETRY_AFTER_UNAVAILABLE)
+    if lock_timed_out(exc):
+        log.warning("lock wait timed out on %s: %s", request.url.path, exc.orig)
+        return await _zones_error(request, errors.DatabaseBusy(
+            "the records this request needs stayed locked by another change; nothing was "
+            "written, retry shortly"))
+    if isinstance(exc, DataError):
+        return await _out_of_range(request, exc)
+    return await _unexpected(request, exc)
+
+
+async def _out_of_range(request: Request, exc: Exception) -> JSONResponse:
+    """A value the database cannot hold: PostgreSQL's DataError (a number out of its range,
+    text it cannot store) or the SQLite driver's OverflowError (an integer beyond 64 bits).
+
+    The input's fault, refused before anything was written. The API's bounds should have
+    caught it (``api.params.RowId``), so it is logged to be fixed there.
+    """
+    log.warning("value out of the database's range on %s: %s", request.url.path,
+                getattr(exc, "orig", exc))
+    issue = {"loc": [], "msg": "a value is outside what the database can store",
+             "type": "value_error"}
+    return problem(422, "validation_error", "Request failed validation", issue["msg"],
+                   request.url.path, {"errors": [issue]})
+
+
+async def _driver_error(request: Request, exc: psycopg.OperationalError) -> JSONResponse:
+    """A psycopg error that escaped SQLAlchemy's wrapping (raw connections, LISTEN...)."""
+    if connection_refused(exc):
+        log.error("database refuses connections (%s): %s", request.url.path, exc)
+        return _unavailable(request, "the database cannot be reached; nothing was done, "
+                                     "retry later", RETRY_AFTER_UNAVAILABLE)
     return await _unexpected(request, exc)
 
 
@@ -133,6 +203,13 @@ async def _pool_exhausted(request: Request, exc: PoolTimeout) -> Response:
     # reached the database, so it is safe to repeat.
     return await _zones_error(request, errors.DatabaseBusy(
         "every database connection is in use; retry shortly"))
+
+
+async def _os_error(request: Request, exc: OSError) -> Response:
+    if exc.errno in errors.FULL_DISK_ERRNOS:  # whoever wrote removed its partial file
+        return await _zones_error(request, errors.StorageFull(
+            "the service's storage is full; nothing was kept, retry later"))
+    return await _unexpected(request, exc)
 
 
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
@@ -147,5 +224,8 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]
     app.add_exception_handler(DBAPIError, _database_error)  # type: ignore[arg-type]
+    app.add_exception_handler(psycopg.OperationalError, _driver_error)  # type: ignore[arg-type]
+    app.add_exception_handler(OverflowError, _out_of_range)
     app.add_exception_handler(PoolTimeout, _pool_exhausted)  # type: ignore[arg-type]
+    app.add_exception_handler(OSError, _os_error)  # type: ignore[arg-type]
     app.add_exception_handler(Exception, _unexpected)

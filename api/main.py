@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 
-from api import access_log, errors
+from api import access_log, errors, headers
 from api.routers import (
     accounts,
     allocation_requests,
@@ -59,7 +59,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.engine = engine
         app.state.sessions = session_factory(engine)
         app.state.write_sessions = session_factory(engine, write=True)
+        app.state.probe = health.Probe(settings)  # /health's own engine and threads
         log.info("zones %s on %s", __version__, settings.backend)
+        await asyncio.to_thread(_recover_uploads, app, settings)
         # The upload readers' fork server, ready before the first upload needs it.
         await asyncio.to_thread(start_reader_server)
         sweeper = (asyncio.create_task(_expiry_loop(app, settings))
@@ -69,6 +71,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             sweeper.cancel()
         if (jobs := getattr(app.state, "upload_jobs", None)) is not None:
             jobs.shutdown()  # let running upload jobs finish before the engine goes
+        app.state.probe.close()
         engine.dispose()
 
     app = FastAPI(
@@ -85,6 +88,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.add_middleware(CORSMiddleware, allow_origins=settings.allowed_origins,
                            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
                            allow_headers=["Authorization", "Content-Type", "If-None-Match"])
+    headers.install(app, settings)  # after CORS: outermost, so every answer carries them
     _mount_assets(app, settings)
     for router in (health.router, auth.router, districts.router, plots.router,
                    plot_changes.router,
@@ -101,8 +105,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     return app
 
 
+def _recover_uploads(app: FastAPI, settings: Settings) -> None:
+    """Fail upload jobs a killed process left running and remove their temp files (safe
+    with several workers: see ``recover_interrupted``). A failure must not stop start-up."""
+    from zones.services.upload_jobs import recover_interrupted
+
+    try:
+        recover_interrupted(sessions=app.state.write_sessions, upload_dir=settings.upload_dir)
+    except Exception:
+        log.exception("recovering interrupted upload jobs failed; next start retries")
+
+
 async def _expiry_loop(app: FastAPI, settings: Settings) -> None:
-    """Close lapsed reservations and stale requests every ``expiry_interval_s`` seconds.
+    """Close lapsed reservations and stale requests every ``expiry_interval_s`` seconds,
+    and fail upload jobs whose process is gone.
 
     The work runs in a thread (it is blocking database work); a failure is logged and the
     next round tries again, so a database restart does not stop expiry for good.
@@ -123,6 +139,9 @@ async def _expiry_loop(app: FastAPI, settings: Settings) -> None:
             await asyncio.to_thread(sweep)
         except Exception:
             log.exception("expiry sweep failed; retrying next round")
+        # Again each round: a start-up whose recovery met a locked or absent database
+        # would otherwise leave an interrupted job "running" for good.
+        await asyncio.to_thread(_recover_uploads, app, settings)
 
 
 def _mount_assets(app: FastAPI, settings: Settings) -> None:

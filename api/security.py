@@ -17,7 +17,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import APIKeyCookie, OAuth2PasswordBearer
 
-from api.deps import SessionDep, SettingsDep
+from api.deps import SettingsDep
 from zones import errors
 from zones.model import Role, User
 from zones.security import csrf_ok
@@ -47,7 +47,6 @@ async def presented_csrf(request: Request) -> str | None:
 
 def optional_user(
     request: Request,
-    session: SessionDep,
     settings: SettingsDep,
     token: Annotated[str | None, Depends(bearer)],
     cookie: Annotated[str | None, Depends(session_cookie)],
@@ -55,11 +54,11 @@ def optional_user(
 ) -> User | None:
     """The caller, or ``None`` for an anonymous (public) request; a bad token is a 401."""
     if token is not None:
-        return user_for_token(session=session, text=token)
+        return _lookup(request, token)
     if cookie is None:
         return None
     try:
-        user = user_for_token(session=session, text=cookie)
+        user = _lookup(request, cookie)
     except errors.NotAuthenticated:
         if request.method in SAFE_METHODS:
             return None  # a stale sign-in reads public pages as the public does
@@ -68,6 +67,26 @@ def optional_user(
         raise errors.CsrfFailed(f"send the page's CSRF token as {CSRF_HEADER} or "
                                 f"form field {CSRF_FIELD}")
     return user
+
+
+def _lookup(request: Request, text: str) -> User:
+    """The token's user, read in a session of its own that is closed before the handler runs.
+
+    Its connection goes back to the pool at once: a request holds one connection at a
+    time, so a burst larger than the pool queues and completes instead of every request
+    holding its sign-in connection while it waits for a second one (a deadlock until the
+    pool timeout). The user comes back detached, its columns loaded (it has no relations
+    to load lazily). The token's id is kept for a password change, which spares it.
+    """
+    with request.app.state.sessions() as session:
+        user, token_id = user_for_token(session=session, text=text)
+    request.state.token_id = token_id
+    return user
+
+
+def current_token_id(request: Request) -> int | None:
+    """The id of the token (API or browser session) that signed this request in."""
+    return getattr(request.state, "token_id", None)
 
 
 def signed_in(user: Annotated[User | None, Depends(optional_user)]) -> User:

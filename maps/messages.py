@@ -86,6 +86,9 @@ MESSAGES: dict[str, dict[str, str]] = {
     "login.submit": {"fa": "ورود", "en": "Sign in"},
     "login.failed": {"fa": "نام کاربری یا گذرواژه نادرست است.",
                      "en": "Unknown user or wrong password."},
+    "login.throttled": {"fa": "ورودهای ناموفق بسیار بود. {minutes} دقیقهٔ دیگر دوباره "
+                              "تلاش کنید.",
+                        "en": "Too many failed sign-ins. Try again in {minutes} minutes."},
     # Navigation (every page header).
     "nav.map": {"fa": "نقشه", "en": "Map"},
     "nav.dashboard": {"fa": "داشبورد", "en": "Dashboard"},
@@ -278,6 +281,12 @@ MESSAGES: dict[str, dict[str, str]] = {
     "review.diff.recoded": {"fa": "تغییر کد", "en": "Recoded"},
     "review.held_warning": {"fa": "قطعه‌های واگذارشده‌ای که تغییر می‌کنند",
                             "en": "Held plots that would change"},
+    "review.retire_warning": {"fa": "تصویب این طرح قطعه‌های جاری زیر را بازنشسته می‌کند "
+                                    "(در طرح نیامده‌اند)",
+                              "en": "Approving this plan retires these current plots "
+                                    "(the plan does not carry them)"},
+    "review.retire_ack": {"fa": "می‌دانم که این تعداد قطعه بازنشسته می‌شود",
+                          "en": "I acknowledge that this many plots will be retired"},
     "review.decision": {"fa": "تصمیم کارگروه", "en": "Working-group decision"},
     "review.decision_ref": {"fa": "شمارهٔ مصوبه", "en": "Decision reference"},
     "review.decision_date": {"fa": "تاریخ مصوبه", "en": "Decision date"},

@@ -19,6 +19,7 @@ from maps.layers import ZoneLayers
 from maps.messages import check_lang, direction, other_lang, t
 from maps.popups import name_of
 from maps.zone_map import build_zone_map
+from zones.text import persian_digits
 
 
 @dataclass(frozen=True)
@@ -101,12 +102,21 @@ def _zone_name(layers: ZoneLayers, lang: str) -> str:
 
 
 def render_login_page(*, lang: str = "fa", csrf: str, next_url: str = "/",
-                      failed: bool = False, static_prefix: str = "/static") -> str:
-    """The sign-in form; ``csrf`` is the login form's double-submit value."""
+                      failed: bool = False, static_prefix: str = "/static",
+                      throttled_minutes: int | None = None) -> str:
+    """The sign-in form; ``csrf`` is the login form's double-submit value.
+
+    ``throttled_minutes``: sign-ins are refused for that long (too many failures).
+    """
     check_lang(lang)
+    throttled = None
+    if throttled_minutes is not None:
+        minutes = persian_digits(throttled_minutes) if lang == "fa" else throttled_minutes
+        throttled = t("login.throttled", lang).format(minutes=minutes)
     return _environment().get_template("login.html").render(
         lang=lang, dir=direction(lang), title=t("login.title", lang), csrf=csrf,
         next_url=next_url, failed=failed, failed_text=t("login.failed", lang),
+        throttled_text=throttled,
         username_label=t("login.username", lang), password_label=t("login.password", lang),
         submit_label=t("login.submit", lang), switch_lang=other_lang(lang),
         switch_label=t("page.switch_language", lang),

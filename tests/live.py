@@ -11,6 +11,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -35,26 +36,38 @@ def _environment(settings: Settings) -> dict[str, str]:
 
 
 @contextmanager
-def serve(settings: Settings) -> Iterator[str]:
-    """``uvicorn --factory api.main:app_from_env`` for ``settings``; yields its base URL."""
+def serve(settings: Settings, *, workers: int = 1) -> Iterator[str]:
+    """``uvicorn --factory api.main:app_from_env`` for ``settings``; yields its base URL.
+
+    ``workers`` above 1 runs uvicorn's supervisor with that many worker processes.
+    """
     port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "--factory", "api.main:app_from_env",
-         "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
-        env=_environment(settings), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
+    # stderr to a file, not a pipe: the access log writes a line per request, and a pipe
+    # nobody reads fills after a few hundred of them and then blocks the service.
+    with tempfile.TemporaryFile() as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "--factory", "api.main:app_from_env",
+             "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning",
+             "--workers", str(workers)],
+            env=_environment(settings), stdout=subprocess.DEVNULL, stderr=log)
+        url = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 60  # a loaded CI machine starts slowly
+            while True:
+                try:
+                    with urllib.request.urlopen(f"{url}/health", timeout=1):
+                        break
+                except OSError:
+                    if process.poll() is not None or time.monotonic() > deadline:
+                        log.seek(0)
+                        err = log.read().decode(errors="replace")
+                        raise RuntimeError(f"service did not start: {err[-2000:]}") from None
+                    time.sleep(0.1)
+            yield url
+        finally:
+            process.terminate()
             try:
-                with urllib.request.urlopen(f"{url}/health", timeout=1):
-                    break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    err = process.stderr.read().decode() if process.stderr else ""
-                    raise RuntimeError(f"service did not start: {err[-2000:]}") from None
-                time.sleep(0.1)
-        yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:  # a request still running: do not wait on it
+                process.kill()
+                process.wait()

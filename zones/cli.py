@@ -85,13 +85,17 @@ def serve(
     import uvicorn
 
     settings = Settings()
+    workers = workers or settings.workers
+    if workers == 1 and not reload:
+        typer.echo("serve: one worker: if it dies, the service stops (use 2 or more so a "
+                   "crashed worker is replaced)", err=True)
     if settings.migrate_on_start:
         # Migrate once here, not in each worker's start-up.
         from zones.db import upgrade
 
         upgrade(_engine(settings))
     uvicorn.run("api.main:app_from_env", factory=True, host=host or settings.host,
-                port=port or settings.port, workers=workers or settings.workers,
+                port=port or settings.port, workers=workers,
                 reload=reload, root_path=settings.root_path, proxy_headers=True,
                 access_log=False)
 

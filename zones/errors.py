@@ -6,6 +6,7 @@ table (``api/errors.py``); domain code never raises HTTP exceptions.
 
 from __future__ import annotations
 
+import errno
 from typing import Any, ClassVar
 
 
@@ -139,6 +140,18 @@ class PayloadTooLarge(ZonesError):
     title = "Upload too large"
 
 
+class StorageFull(ZonesError):
+    """The disk (or quota) the service writes to is full; whatever was being written is
+    removed, nothing half-written is kept. Free space and retry."""
+
+    code = "storage_full"
+    title = "The service's storage is full"
+
+
+# OSError numbers that mean "no room left": a full filesystem, an exhausted quota.
+FULL_DISK_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT})
+
+
 class UnsupportedMediaType(ZonesError):
     code = "unsupported_media_type"
     title = "Unsupported file format"
@@ -147,6 +160,14 @@ class UnsupportedMediaType(ZonesError):
 class TooManyRequests(ZonesError):
     code = "too_many_requests"
     title = "Too many open requests"
+
+
+class LoginThrottled(TooManyRequests):
+    """Too many failed sign-ins for the account or from the address; ``retry_after`` says
+    when the next attempt is considered (the right password is refused until then)."""
+
+    code = "login_throttled"
+    title = "Too many failed sign-ins; wait before trying again"
 
 
 # Allocation requests (issue 6).

@@ -10,8 +10,11 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
+from typing import TypeVar
 
 import jdatetime
+
+T = TypeVar("T")
 
 # Arabic code points that Persian keyboards and legacy data (cp1256, Word) produce in
 # place of the Persian letters. NFKC alone does not fold these: they are distinct letters.
@@ -32,6 +35,10 @@ _TO_PERSIAN_DIGITS = str.maketrans({str(i): d for i, d in enumerate(_PERSIAN_DIG
 # Kashida (tatweel) and directional marks carry no meaning in names or codes.
 _INVISIBLE = re.compile("[\u0640\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
 _SPACES = re.compile(r"\s+")
+# What no stored text may hold: C0 controls other than tab and line breaks, DEL, C1
+# controls, unpaired surrogates and the noncharacters U+FFFE/U+FFFF. PostgreSQL refuses
+# NUL, UTF-8 cannot encode a lone surrogate, and XML (an .xlsx export) refuses the rest.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 
 
 def normalize(text: str | None) -> str | None:
@@ -51,6 +58,40 @@ def normalize(text: str | None) -> str | None:
     text = unicodedata.normalize("NFKC", str(text)).translate(_TO_ASCII)
     text = _INVISIBLE.sub("", text)
     return _SPACES.sub(" ", text).strip()
+
+
+def has_control(text: str) -> bool:
+    """Whether ``text`` holds a character that must never be stored (see :func:`refuse_control`)."""
+    return _CONTROL.search(text) is not None
+
+
+def strip_control(text: str) -> str:
+    """``text`` without the characters :func:`refuse_control` refuses (for output and files).
+
+    >>> strip_control("Tehran\x0b road")
+    'Tehran road'
+    """
+    return _CONTROL.sub("", text)
+
+
+def refuse_control(value: T) -> T:
+    """Input validator: raise ``ValueError`` if ``value`` holds a control character.
+
+    Walks strings inside lists and dicts too (a unit's ``products``). Tab, LF and CR are
+    allowed; :func:`normalize` folds them into spaces where a field is one line. Used by
+    the API's input models, so one investor's address can never break an export.
+    """
+    if isinstance(value, str):
+        if match := _CONTROL.search(value):
+            raise ValueError(f"must not contain control character U+{ord(match.group()):04X}")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            refuse_control(key)
+            refuse_control(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            refuse_control(item)
+    return value
 
 
 def fold(text: str | None) -> str | None:

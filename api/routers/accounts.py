@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Annotated
 
 import sqlalchemy as sa
-from fastapi import APIRouter, Path, Response
+from fastapi import APIRouter, Path, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.deps import WriteSessionDep
+from api.deps import SettingsDep, WriteSessionDep
+from api.routers.auth import THROTTLED, client_address
 from api.routers.registers import UserOut
-from api.security import CurrentUser, require_role
+from api.security import CurrentUser, current_token_id, require_role
 from zones import errors
 from zones.model import Role, User
 from zones.services.users import change_password, create_user, update_user
@@ -76,12 +77,14 @@ def patch_user(username: Username, body: UserUpdate, user: CurrentUser,
     return UserOut.model_validate(target)
 
 
-@router.post("/me/password", status_code=204, summary="Change one's own password")
-def post_password(body: PasswordChange, user: CurrentUser,
-                  session: WriteSessionDep) -> Response:
+@router.post("/me/password", status_code=204, responses=THROTTLED,
+             summary="Change one's own password; every other session and token is revoked")
+def post_password(request: Request, body: PasswordChange, user: CurrentUser,
+                  session: WriteSessionDep, settings: SettingsDep) -> Response:
     me = session.get(User, user.id)
     session.info.update(actor=user.username, actor_id=user.id)
     change_password(session=session, user=me, current=body.current_password,
-                    new=body.new_password)
+                    new=body.new_password, address=client_address(request),
+                    settings=settings, keep_token_id=current_token_id(request))
     session.commit()
     return Response(status_code=204)

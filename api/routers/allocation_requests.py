@@ -337,8 +337,8 @@ def list_requests(
         # JSON text holds each code in quotes on both backends; a plot as ["D1", "12"].
         quoted = json.dumps(code, ensure_ascii=False)
         stmt = stmt.where(sa.or_(
-            sa.cast(r.preferred_districts, sa.String).contains(quoted),
-            sa.cast(r.preferred_plots, sa.String).contains(f"[{quoted},"),
+            sa.cast(r.preferred_districts, sa.String).contains(quoted, autoescape=True),
+            sa.cast(r.preferred_plots, sa.String).contains(f"[{quoted},", autoescape=True),
             r.id.in_(reserved_there)))
     rows, link = fetch_page(session, stmt, page, request)
     return Page(items=[_public(session, row) for row in rows], next=link)

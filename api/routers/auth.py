@@ -6,11 +6,12 @@ import datetime as dt
 from typing import Annotated
 
 import sqlalchemy as sa
-from fastapi import APIRouter, Depends, Path, Response
+from fastapi import APIRouter, Depends, Path, Request, Response
 from fastapi.security import OAuth2PasswordRequestForm
 from pydantic import BaseModel
 
-from api.deps import SessionDep, WriteSessionDep
+from api.deps import SessionDep, SettingsDep, WriteSessionDep
+from api.errors import Problem
 from api.security import CurrentUser
 from zones.model import ApiToken
 from zones.services.users import authenticate, issue_token, revoke_token
@@ -41,11 +42,21 @@ class Me(BaseModel):
     investor_id: int | None
 
 
-@router.post("/auth/token", response_model=Token,
+THROTTLED = {429: {"description": "Too many failed sign-ins (`login_throttled`); wait "
+                                  "`Retry-After` seconds", "model": Problem}}
+
+
+def client_address(request: Request) -> str:
+    """The caller's IP (behind a proxy: the forwarded one, uvicorn's ``proxy_headers``)."""
+    return request.client.host if request.client else "unknown"
+
+
+@router.post("/auth/token", response_model=Token, responses=THROTTLED,
              summary="Exchange username and password for a bearer token (8 hours)")
-def token(form: Annotated[OAuth2PasswordRequestForm, Depends()],
-          session: WriteSessionDep) -> Token:
-    user = authenticate(session=session, username=form.username, password=form.password)
+def token(request: Request, form: Annotated[OAuth2PasswordRequestForm, Depends()],
+          session: WriteSessionDep, settings: SettingsDep) -> Token:
+    user = authenticate(session=session, username=form.username, password=form.password,
+                        address=client_address(request), settings=settings)
     session.info["actor"] = user.username
     row, text = issue_token(session=session, user=user, name="login", lifetime=LOGIN_LIFETIME)
     session.commit()

@@ -14,12 +14,12 @@ from typing import Annotated, Any
 
 import sqlalchemy as sa
 from fastapi import APIRouter, Path, Query, Request, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from api.deps import SessionDep, SettingsDep, WriteSessionDep
 from api.geojson import GEOJSON, GeoJSONResponse, encode_feature, encode_page, feature_page
 from api.geojson import page_links as geojson_links
-from api.params import parse_bbox
+from api.params import MAX_ID, Input, RowId, parse_bbox
 from api.security import CurrentUser, require_role
 from zones import errors, frames
 from zones.db import backend
@@ -37,7 +37,6 @@ from zones.text import normalize
 
 router = APIRouter(tags=["infrastructure"])
 STAFF = (Role.STAFF, Role.WORKING_GROUP, Role.ADMIN)
-MAX_ID = 2**31 - 1
 Limit = Annotated[int | None, Query(ge=1, le=MAX_ID, description="Page size (capped)")]
 Offset = Annotated[int, Query(ge=0, le=MAX_ID)]
 BBox = Annotated[str | None, Query(description="minLon,minLat,maxLon,maxLat (EPSG:4326)",
@@ -94,19 +93,20 @@ def list_infrastructure(
 
 @router.get("/infrastructure/{asset_id}", response_class=GeoJSONResponse,
             responses=GEOJSON_200, summary="One network asset")
-def get_infrastructure(asset_id: Annotated[int, Path(ge=1, le=MAX_ID)], session: SessionDep,
+def get_infrastructure(asset_id: RowId, session: SessionDep,
                        request: Request) -> Response:
     return _one(session, frames.infrastructure_select(
         where=InfrastructureAsset.id == asset_id), request,
         errors.NotFound(f"no infrastructure asset {asset_id}", asset=asset_id))
 
 
-class AssetUpdate(BaseModel):
-    """What staff change as works progress; every change is audited with its reason."""
+class AssetUpdate(Input):
+    """What staff change as works progress; every change is audited with its reason.
 
-    model_config = ConfigDict(extra="forbid")
+    ``status`` may be left out but not sent as null (see Input).
+    """
 
-    status: WorkStatus | None = None
+    status: WorkStatus = Field(None)
     planned_completion: dt.date | None = None
     completed_on: dt.date | None = None
     capacity: float | None = Field(None, ge=0)
@@ -130,7 +130,7 @@ class AssetState(BaseModel):
 
 @router.patch("/infrastructure/{asset_id}", response_model=AssetState,
               summary="Record progress on a network asset (staff and up)")
-def patch_infrastructure(asset_id: Annotated[int, Path(ge=1, le=MAX_ID)],
+def patch_infrastructure(asset_id: RowId,
                          change: AssetUpdate, user: CurrentUser,
                          session: WriteSessionDep) -> AssetState:
     require_role(user, *STAFF)
@@ -180,9 +180,7 @@ def get_customs_site(code: Annotated[str, Path(max_length=32)], session: Session
                 request, errors.NotFound(f"no customs site {code!r}", site=normalize(code)))
 
 
-class SiteDecision(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class SiteDecision(Input):
     status: SiteStatus
     decision_ref: str = Field(min_length=3, max_length=200,
                               description="The working group's decision reference")

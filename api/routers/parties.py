@@ -67,11 +67,15 @@ def _unit(unit: ProductionUnit) -> UnitPublic:
 
 
 def _search(columns: list[Any], q: str | None) -> Any:
-    """Substring match over names, after the same normalisation applied on storage."""
-    if not q:
+    """Substring match over names, after the same normalisation applied on storage.
+
+    ``%``, ``_`` and the escape character are matched literally (``autoescape``): ``q=%``
+    finds names holding a percent sign, not every record.
+    """
+    needle = normalize(q)
+    if not needle:
         return sa.true()
-    needle = f"%{normalize(q)}%"
-    return sa.or_(*[c.ilike(needle) for c in columns])
+    return sa.or_(*[c.icontains(needle, autoescape=True) for c in columns])
 
 
 def _order(sort: str, allowed: dict[str, Any]) -> list[Any]:

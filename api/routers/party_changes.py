@@ -11,9 +11,10 @@ from typing import Annotated, Any
 
 import sqlalchemy as sa
 from fastapi import APIRouter, Path
-from pydantic import BaseModel, ConfigDict, EmailStr, Field
+from pydantic import EmailStr, Field
 
 from api.deps import WriteSessionDep
+from api.params import Input
 from api.routers.parties import InvestorPublic, UnitPublic, _unit
 from api.security import CurrentUser, require_role
 from zones import errors
@@ -30,9 +31,7 @@ Reason = Annotated[str, Field(min_length=3, max_length=1000,
                               description="Why (letter or decision reference): audited")]
 
 
-class Contact(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class Contact(Input):
     email: EmailStr | None = None
     phone: str | None = Field(None, max_length=50, pattern=r"^[+\d۰-۹٠-٩ ()\-]+$")
     address: str | None = Field(None, max_length=500)
@@ -50,7 +49,7 @@ class InvestorCreate(Contact):
 
 
 class InvestorUpdate(Contact):
-    name_fa: str | None = Field(None, min_length=2, max_length=300)
+    name_fa: str = Field(None, min_length=2, max_length=300)  # not null (see Input)
     name_en: str | None = Field(None, max_length=300)
     national_id: str | None = Field(None, max_length=32)
     reason: Reason
@@ -59,9 +58,7 @@ class InvestorUpdate(Contact):
 CONTACT_FIELDS = frozenset(Contact.model_fields)
 
 
-class UnitCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class UnitCreate(Input):
     ref: RefField
     investor_ref: RefField
     name_fa: str = Field(min_length=2, max_length=300)
@@ -72,28 +69,28 @@ class UnitCreate(BaseModel):
     env_group: EnvGroup | None = None
     knowledge_based: bool = False
     export_share: float | None = Field(None, ge=0, le=1)
-    investment_rial: int | None = Field(None, ge=0)
-    investment_usd: int | None = Field(None, ge=0)
+    investment_rial: int | None = Field(None, ge=0, le=10**15)
+    investment_usd: int | None = Field(None, ge=0, le=10**15)
     establishment_licence_no: str | None = Field(None, max_length=64)
     establishment_licence_date: dt.date | None = None
     establishment_licence_expiry: dt.date | None = None
     reason: Reason
 
 
-class UnitUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class UnitUpdate(Input):
+    """Fields typed without ``None`` may be left out but not sent as null (see Input)."""
 
-    name_fa: str | None = Field(None, min_length=2, max_length=300)
+    name_fa: str = Field(None, min_length=2, max_length=300)
     name_en: str | None = Field(None, max_length=300)
-    isic4: str | None = Field(None, pattern=r"^\d{4}$")
-    products: list[dict[str, Any]] | None = Field(None, max_length=50)
+    isic4: str = Field(None, pattern=r"^\d{4}$")
+    products: list[dict[str, Any]] = Field(None, max_length=50)
     employment_licensed: int | None = Field(None, ge=0, le=100_000)
     employment_actual: int | None = Field(None, ge=0, le=100_000)
     env_group: EnvGroup | None = None
-    knowledge_based: bool | None = None
+    knowledge_based: bool = Field(None)
     export_share: float | None = Field(None, ge=0, le=1)
-    investment_rial: int | None = Field(None, ge=0)
-    investment_usd: int | None = Field(None, ge=0)
+    investment_rial: int | None = Field(None, ge=0, le=10**15)
+    investment_usd: int | None = Field(None, ge=0, le=10**15)
     establishment_licence_no: str | None = Field(None, max_length=64)
     establishment_licence_date: dt.date | None = None
     establishment_licence_expiry: dt.date | None = None

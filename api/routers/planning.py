@@ -133,6 +133,7 @@ def post_layouts(body: LayoutRequest, user: CurrentUser, session: SessionDep,
     area, srid, district_id = analysis.layout_area(
         session, expansion_code=body.expansion_code,
         geometry=body.geometry.model_dump() if body.geometry else None)
+    session.close()  # its connection back to the pool before the write session takes one
     params = {name: p.params() for name, p in body.scenarios.items()}
     result = analysis.run_layouts(area, srid, params)
     if body.save:
@@ -154,6 +155,7 @@ def post_siting(body: SitingRequest, user: CurrentUser, session: SessionDep,
     result = analysis.run_siting(session, body.district, params,
                                  generate=body.candidates == "generated",
                                  around_m=body.around_m)
+    session.close()  # its connection back to the pool before the write session takes one
     if body.save:
         district = inputs.find_district(write, body.district)
         inputs_ = {**params.as_json(), "district": body.district,

@@ -10,9 +10,10 @@ import datetime as dt
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from api.deps import SessionDep, WriteSessionDep
+from api.params import Input
 from api.security import CurrentUser, require_role
 from zones.model import LandUse, PlotStatus, Role
 from zones.services.plot_history import plot_history
@@ -22,13 +23,14 @@ router = APIRouter(prefix="/plots", tags=["plots"])
 Code = Annotated[str, Path(max_length=64)]
 
 
-class PlotUpdate(BaseModel):
-    """What staff may change on a current plot; every change is audited with its reason."""
+class PlotUpdate(Input):
+    """What staff may change on a current plot; every change is audited with its reason.
 
-    model_config = ConfigDict(extra="forbid")
+    ``status`` and ``land_use`` may be left out but not sent as null (see Input).
+    """
 
-    status: PlotStatus | None = None
-    land_use: LandUse | None = None
+    status: PlotStatus = Field(None)
+    land_use: LandUse = Field(None)
     max_coverage: float | None = Field(None, gt=0, le=1)
     far: float | None = Field(None, gt=0, le=20)
     name_fa: str | None = Field(None, max_length=200)

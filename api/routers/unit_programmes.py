@@ -16,9 +16,10 @@ import jinja2
 import sqlalchemy as sa
 from fastapi import APIRouter, File, Path, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
 from api.deps import SessionDep, SettingsDep, WriteSessionDep
+from api.params import Input, RowId
 from api.security import CurrentUser, require_role
 from zones import errors
 from zones.model import (
@@ -60,21 +61,10 @@ STAFF = (Role.STAFF, Role.WORKING_GROUP, Role.ADMIN)
 LEVY_ROLES = (Role.STAFF, Role.ADMIN)
 
 
-class Body(BaseModel):
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
-
-    @model_validator(mode="before")
-    @classmethod
-    def _no_nul(cls, data: Any) -> Any:
-        # PostgreSQL refuses NUL in text: say so as a 422, not a driver error.
-        if isinstance(data, dict) and any(isinstance(v, str) and "\x00" in v
-                                          for v in data.values()):
-            raise ValueError("text may not contain NUL characters")
-        return data
-
+Body = Input  # unknown fields, non-finite numbers and control characters refused
 
 # Bounds the databases can store: 32-bit ids, 64-bit money, dates a calendar can shift.
-Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
+Id = RowId
 Ref = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[^\x00]+$")]
 Int32 = Annotated[int, Field(ge=0, le=2**31 - 1)]
 Rial = Annotated[int, Field(ge=0, le=10**15)]
@@ -152,7 +142,7 @@ def add_project(ref: Ref, body: ProjectIn, session: WriteSessionDep,
 @router.post("/units/{ref}/projects/{project_id}/land-request",
              summary="Send the project's land need to the allocation workflow (adjacent "
                      "plots rank first); asking again returns the same request")
-def request_project_land(ref: Ref, project_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
+def request_project_land(ref: Ref, project_id: RowId,
                          session: WriteSessionDep, settings: SettingsDep,
                          user: CurrentUser) -> dict[str, Any]:
     require_role(user, Role.INVESTOR, *STAFF)

@@ -8,14 +8,16 @@ by a double-submit token: a random value in a short-lived cookie and in the form
 from __future__ import annotations
 
 import datetime as dt
+import math
 import secrets
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Cookie, Depends, Form, Query
+from fastapi import APIRouter, Cookie, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel
 
 from api.deps import SettingsDep, WriteSessionDep
+from api.routers.auth import client_address
 from api.security import CSRF_FIELD, SESSION_COOKIE, CurrentUser, session_cookie
 from maps.pages import render_login_page
 from zones import errors
@@ -47,22 +49,34 @@ def _cookie_path(settings: Settings) -> str:
     return (settings.root_path.rstrip("/") or "") + "/"
 
 
-@router.get("/login", response_class=HTMLResponse, summary="The sign-in page")
-def login_page(settings: SettingsDep, lang: Annotated[Lang, Query()] = "fa",
-               next: Annotated[str | None, Query(max_length=2000)] = None,
-               failed: Annotated[bool, Query()] = False) -> HTMLResponse:
+def _login_form(settings: Settings, *, lang: Lang, next_url: str | None, failed: bool = False,
+                throttled_s: int | None = None) -> HTMLResponse:
+    """The form with a fresh double-submit nonce (in the page and in its cookie)."""
     nonce = secrets.token_urlsafe(24)
-    page = HTMLResponse(render_login_page(lang=lang, csrf=nonce, next_url=_safe_next(next),
-                                          failed=failed, static_prefix=settings.static_prefix))
+    minutes = None if throttled_s is None else math.ceil(throttled_s / 60)
+    page = HTMLResponse(render_login_page(lang=lang, csrf=nonce, next_url=_safe_next(next_url),
+                                          failed=failed, static_prefix=settings.static_prefix,
+                                          throttled_minutes=minutes))
     page.set_cookie(LOGIN_CSRF_COOKIE, nonce, max_age=1800, httponly=True, samesite="strict",
                     secure=settings.secure_cookies, path=_cookie_path(settings))
     return page
 
 
+@router.get("/login", response_class=HTMLResponse, summary="The sign-in page")
+def login_page(settings: SettingsDep, lang: Annotated[Lang, Query()] = "fa",
+               next: Annotated[str | None, Query(max_length=2000)] = None,
+               failed: Annotated[bool, Query()] = False) -> HTMLResponse:
+    return _login_form(settings, lang=lang, next_url=next, failed=failed)
+
+
 @router.post("/login", response_class=RedirectResponse, status_code=303,
-             responses={303: {"description": "Signed in; on to `next`"}},
+             responses={303: {"description": "Signed in; on to `next`"},
+                        429: {"description": "Too many failed sign-ins: the form again, "
+                                             "with how long to wait (`Retry-After`)",
+                              "content": {"text/html": {}}}},
              summary="Sign in from the login form (sets the session cookie)")
 def login(
+    request: Request,
     session: WriteSessionDep,
     settings: SettingsDep,
     username: Annotated[str, Form(max_length=150)],
@@ -76,9 +90,17 @@ def login(
             login_csrf.encode(), csrf_token_field.encode()):
         raise errors.CsrfFailed("the login form expired or came from another site; reload it")
     try:
-        user = authenticate(session=session, username=username, password=password)
+        user = authenticate(session=session, username=username, password=password,
+                            address=client_address(request), settings=settings)
     except errors.InvalidCredentials:
         return RedirectResponse(f"/login?lang={lang}&failed=true", status_code=303)
+    except errors.LoginThrottled as exc:
+        # The form again, saying how long to wait; a person reads it, a script the status.
+        wait = exc.extra["retry_after"]
+        page = _login_form(settings, lang=lang, next_url=next, throttled_s=wait)
+        page.status_code = 429
+        page.headers["Retry-After"] = str(wait)
+        return page
     session.info["actor"] = user.username
     _, text = issue_token(session=session, user=user, name="web session",
                           lifetime=dt.timedelta(hours=settings.session_hours))

@@ -110,3 +110,20 @@ def test_a_stale_cookie_reads_public_pages_as_the_public(world) -> None:
     client.cookies.set("zones_session", "zn_expired")
     assert client.get("/plots?limit=1").status_code == 200
     assert client.get("/me").status_code == 401
+
+
+@pytest.mark.parametrize(("lang", "message"), [("fa", "ورودهای ناموفق بسیار بود"),
+                                               ("en", "Too many failed sign-ins")])
+def test_a_throttled_form_answers_429_with_a_message(world, lang: str, message: str) -> None:
+    client = world["client"]
+    for _ in range(client.app.state.settings.login_max_failures_per_account):
+        nonce = _form_nonce(client)
+        client.post("/login", data={"username": "staff", "password": "nope",
+                                    "csrf_token": nonce})
+    nonce = _form_nonce(client)
+    response = client.post("/login", data={"username": "staff", "password": PASSWORD,
+                                           "csrf_token": nonce, "lang": lang})
+    assert response.status_code == 429 and int(response.headers["retry-after"]) > 0
+    assert message in response.text and f'<html lang="{lang}"' in response.text
+    assert 'name="csrf_token"' in response.text  # the form again, ready for later
+    assert client.get("/me").status_code == 401

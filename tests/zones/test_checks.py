@@ -59,3 +59,24 @@ def test_cli_exit_code_follows_the_checks(demo_settings, demo_session, monkeypat
     bad = runner.invoke(app, ["check"])
     assert bad.exit_code == 1
     assert "unaudited_row" in bad.output
+
+
+def test_null_json_list_is_caught(demo_session) -> None:
+    """A unit whose products list is JSON null breaks GET /units: the check names it."""
+    demo_session.execute(sa.text(
+        "UPDATE production_unit SET products = 'null' "
+        "WHERE id = (SELECT min(id) FROM production_unit)"))
+    demo_session.commit()
+    found = {v.rule: v for v in run_checks(demo_session)}
+    assert "null_in_required" in found
+    assert "production_unit.products" in found["null_in_required"].detail
+
+
+def test_control_character_in_text_is_caught(demo_session) -> None:
+    demo_session.execute(sa.text(
+        "UPDATE investor SET address = :a WHERE id = (SELECT min(id) FROM investor)"),
+        {"a": "Anzali\x0bRoad"})
+    demo_session.commit()
+    found = {v.rule: v for v in run_checks(demo_session)}
+    assert "investor.address" in found["control_character"].detail
+

@@ -8,6 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests.common import PLOT_A, make_zone
+from zones.db import create_engine
 from zones.db.batch import Batch
 from zones.db.prepared import Prepared
 from zones.model import (
@@ -101,10 +102,12 @@ def test_writes_on_a_connection_with_no_transaction_open_are_kept_on_commit(engi
 
 
 @pytest.mark.parametrize("backend", ["postgis"], indirect=True)
-def test_a_lost_connection_met_by_a_prepared_read_refreshes_the_whole_pool(engine) -> None:
+def test_a_lost_connection_met_by_a_prepared_read_refreshes_the_whole_pool(settings) -> None:
     """The server dropped every connection: the read that meets a dead one says so (as
     SQLAlchemy would), and the pool's other connections are dropped with it, so the next
-    statement does not meet the next dead one."""
+    statement does not meet the next dead one. (Without the pool's pre-ping, which would
+    otherwise replace the dead connection before the read meets it.)"""
+    engine = create_engine(settings.model_copy(update={"db_pre_ping": False}))
     held = [engine.connect() for _ in range(3)]
     for conn in held:
         conn.scalar(sa.select(1))
@@ -118,3 +121,4 @@ def test_a_lost_connection_met_by_a_prepared_read_refreshes_the_whole_pool(engin
     assert lost.value.connection_invalidated
     with engine.connect() as conn:
         assert conn.scalar(sa.select(1)) == 1
+    engine.dispose()

@@ -91,6 +91,15 @@ def translate(exc: DBAPIError) -> errors.ZonesError | None:
     return None
 
 
+def lock_timed_out(exc: DBAPIError) -> bool:
+    """Whether the statement gave up waiting for a lock: PostgreSQL's ``lock_timeout``
+    (SQLSTATE 55P03) or SQLite's busy timeout. Nothing of the transaction was kept."""
+    orig = exc.orig
+    if getattr(orig, "sqlstate", None) == "55P03":
+        return True
+    return type(orig).__name__ == "OperationalError" and "database is locked" in str(orig)
+
+
 @contextmanager
 def translated_errors() -> Iterator[None]:
     """Re-raise database errors from our constraints and triggers as domain errors."""

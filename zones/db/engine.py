@@ -7,6 +7,7 @@ DB-API module is ``sqlean`` (sqlean.py, a drop-in ``sqlite3`` that can), loading
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any
 
@@ -41,7 +42,12 @@ def create_engine(settings: Settings, **kw: Any) -> Engine:
         import psycopg
 
         kw.setdefault("paramstyle", "numeric_dollar")
-        kw["connect_args"] = {"cursor_factory": psycopg.RawCursor, **kw.get("connect_args", {})}
+        # A request never waits unboundedly behind a lock (a migration, a long upload, a
+        # manual LOCK TABLE): past lock_timeout it fails with 55P03, answered 503.
+        lock_ms = round(settings.db_lock_timeout * 1000)
+        kw["connect_args"] = {"cursor_factory": psycopg.RawCursor,
+                              "options": f"-c lock_timeout={lock_ms}",
+                              **kw.get("connect_args", {})}
         return sa.create_engine(url, **kw)
     raise ConfigurationError(
         f"unsupported database URL scheme {url.drivername!r}; use sqlite:/// or postgresql://",
@@ -107,3 +113,19 @@ def session_factory(engine: Engine, *, write: bool = False) -> sessionmaker[Sess
     factory = sessionmaker(bind, expire_on_commit=False)
     install(factory)
     return factory
+
+
+def create_probe_engine(settings: Settings) -> Engine:
+    """A small engine of its own for the health probes (``/health``, ``/ready``).
+
+    Separate from the requests' pool, so a burst that holds every pooled connection never
+    makes a probe wait for one; its few connections (one kept, up to four at once) and a
+    short connect timeout on PostGIS let a database that refuses or does not answer be
+    reported within seconds. Pre-pinged: after a database restart the next probe
+    reconnects instead of failing once on a dead connection.
+    """
+    kw: dict[str, Any] = {"pool_size": 1, "max_overflow": 3,
+                          "pool_timeout": settings.health_timeout_s, "pool_pre_ping": True}
+    if sa.make_url(settings.database_url).get_backend_name() == "postgresql":
+        kw["connect_args"] = {"connect_timeout": max(2, math.ceil(settings.health_timeout_s))}
+    return create_engine(settings, **kw)

@@ -48,3 +48,20 @@ class ApiToken(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class LoginFailure(Base):
+    """A refused sign-in, kept for the throttle's window (see ``zones.services.users``).
+
+    Stored in the database, not in a process, so every worker of the service counts the
+    same failures. Not audited: it holds no decision, only a guess that failed.
+    """
+
+    __tablename__ = "login_failure"
+    __table_args__ = (sa.Index("ix_login_failure_username_at", "username", "at"),
+                      sa.Index("ix_login_failure_address_at", "address", "at"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(sa.String(150))  # as folded, known user or not
+    address: Mapped[str] = mapped_column(sa.String(64))  # the client's IP address
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

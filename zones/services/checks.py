@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import shapely
 import sqlalchemy as sa
+from geoalchemy2 import Geometry
 from sqlalchemy.orm import Session
 
 from zones.db import backend
@@ -27,6 +29,7 @@ from zones.model import (
     Zone,
 )
 from zones.spatial.measurement import metric_area
+from zones.text import has_control
 
 OVERLAP_TOLERANCE_M2 = 0.01
 AREA_TOLERANCE = 0.001  # stored area may differ from recomputed by 0.1 %
@@ -46,6 +49,7 @@ def run_checks(session: Session) -> list[Violation]:
     found += _plot_geometry(session)
     found += _allocations(session)
     found += _audit_trail(session)
+    found += _readable(session)
     return found
 
 
@@ -152,4 +156,45 @@ def _audit_trail(session: Session) -> list[Violation]:
             found.append(Violation("unaudited_change",
                                    f"{table.name} rows whose status changed without an audit "
                                    "event", drift))
+    return found
+
+
+def _readable(session: Session) -> list[Violation]:
+    """Stored values the service cannot read back or export.
+
+    A NULL (SQL or JSON ``null``) where the model requires a value, a value an enum does
+    not know, or a control character in text: each makes every list or export that
+    meets the row fail, so they are reported per table and column with the row ids.
+    """
+    found: list[Violation] = []
+    tables = {m.local_table.name: m.local_table for m in Base.registry.mappers}
+    for _, table in sorted(tables.items()):
+        if not isinstance(table, sa.Table) or "id" not in table.c:
+            continue
+        required = [c for c in table.c if not c.nullable and not c.primary_key
+                    and not isinstance(c.type, Geometry)]
+        texts = [c for c in table.c if isinstance(c.type, sa.String)
+                 and not isinstance(c.type, sa.Enum)]
+        for column in {c.name: c for c in required + texts}.values():
+            found += _column_readable(session, table, column, required=column in required)
+    return found
+
+
+def _column_readable(session: Session, table: sa.Table, column: sa.Column[Any],
+                     *, required: bool) -> list[Violation]:
+    where = f"{table.name}.{column.name}"
+    try:  # the column's own type reads it: an unknown enum value fails here, as in the API
+        rows = session.execute(sa.select(table.c.id, column)).all()
+    except (LookupError, ValueError, TypeError) as exc:
+        return [Violation("unreadable_value", f"{where} holds a value that cannot be read: "
+                                              f"{exc}")]
+    nulls = [i for i, v in rows if v is None] if required else []
+    controls = [i for i, v in rows if isinstance(v, str) and has_control(v)]
+    found = []
+    if nulls:
+        found.append(Violation("null_in_required", f"{where} is null (SQL or JSON) "
+                                                   "where a value is required", nulls))
+    if controls:
+        found.append(Violation("control_character", f"{where} holds control characters "
+                                                    "(breaks XLSX exports)", controls))
     return found

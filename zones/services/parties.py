@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from zones import errors
 from zones.model import Investor, ProductionUnit, UnitStatus
-from zones.text import normalize
+from zones.text import normalize, strip_control
 
 TEXT_FIELDS = frozenset({"ref", "name_fa", "name_en", "national_id", "email", "phone",
                          "address", "establishment_licence_no", "operating_licence_no"})
@@ -27,7 +27,9 @@ class RefTaken(errors.Conflict):
 
 
 def _clean(values: dict[str, Any]) -> dict[str, Any]:
-    return {k: normalize(v) if k in TEXT_FIELDS and isinstance(v, str) else v
+    # Control characters are dropped whatever the caller checked: one in an address
+    # would break every later XLSX export of the registry.
+    return {k: normalize(strip_control(v)) if k in TEXT_FIELDS and isinstance(v, str) else v
             for k, v in values.items()}
 
 

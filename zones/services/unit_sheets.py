@@ -38,7 +38,7 @@ from zones.model import (
 from zones.model.parties import ENV_GROUP_FA
 from zones.services.parties import create_investor, create_unit, update_investor, update_unit
 from zones.services.unit_registry import change_status, record_initial_status
-from zones.text import fold, jalali, normalize
+from zones.text import fold, jalali, normalize, strip_control
 
 STATUS_FA = {"applied": "متقاضی", "allocated": "واگذار شده", "under_construction": "در حال ساخت",
              "operating": "فعال", "partially_active": "نیمه‌فعال", "dormant": "راکد",
@@ -66,7 +66,7 @@ def _key(text: Any) -> str:
 def _text(value: Any) -> str | None:
     if value is None:
         return None
-    text = normalize(str(value))
+    text = normalize(strip_control(str(value)))
     if text and text[0] == "'" and text[1:2] in DANGEROUS:  # our own formula guard
         text = text[1:]
     return text or None
@@ -384,9 +384,15 @@ def _write_unit(session: Session, unit: ProductionUnit | None, values: dict[str,
 
 
 def _safe(value: Any) -> Any:
-    """A cell value a spreadsheet will show, never run."""
-    if isinstance(value, str) and value.startswith(DANGEROUS):
-        return "'" + value
+    """A cell value a spreadsheet will show, never run, and XML can hold.
+
+    Control characters are dropped: one stored before input was checked (or by hand)
+    would otherwise make openpyxl refuse the whole workbook.
+    """
+    if isinstance(value, str):
+        value = strip_control(value)
+        if value.startswith(DANGEROUS):
+            return "'" + value
     return value
 
 
