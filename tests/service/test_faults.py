@@ -187,7 +187,9 @@ def test_worker_killed_mid_approval_leaves_the_plan_unapproved(service: Service,
         approving = _in_background(lambda: wg.post(f"/revisions/{revision}/approve", json=body))
         time.sleep(1.5)  # the approval is now waiting inside its transaction
         assert not approving.done()
-        service.kill_workers()
+        killed = service.kill_workers(wait=False)
+    # Released before the new workers start: on SpatiaLite their start-up recovery writes.
+    service.wait_for_replacements(killed)
     with pytest.raises(httpx.TransportError):
         approving.result(timeout=60)  # the worker died: no answer, and nothing kept
     assert service.client("wg").get(f"/revisions/{revision}").json()["status"] == "submitted"
