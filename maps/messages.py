@@ -79,6 +79,15 @@ MESSAGES: dict[str, dict[str, str]] = {
     "unit.land_needed": {"fa": "زمین لازم (مترمربع)", "en": "Land needed (m²)"},
     "unit.history": {"fa": "سابقه وضعیت", "en": "Status history"},
     "unit.none": {"fa": "ثبت نشده", "en": "none recorded"},
+    # The zone map's district overview (tiles below ZONES_TILE_PLOT_MIN_ZOOM).
+    "overview.plots": {"fa": "قطعه‌ها", "en": "Plots"},
+    "overview.held": {"fa": "واگذارشده به سرمایه‌گذار", "en": "Held by investors"},
+    "overview.zoom_in": {"fa": "برای دیدن قطعه‌ها بزرگ‌نمایی کنید.",
+                         "en": "Zoom in to see its plots."},
+    "overview.legend": {"fa": "در نمای دور، هر شهرک به رنگ بیشترین وضعیت قطعه‌هایش است؛ "
+                              "برای شمار قطعه‌ها روی آن کلیک کنید.",
+                        "en": "Zoomed out, each district takes the colour of its most "
+                              "common plot status; click it for its plot counts."},
     # Sign-in.
     "login.title": {"fa": "ورود", "en": "Sign in"},
     "login.username": {"fa": "نام کاربری", "en": "Username"},

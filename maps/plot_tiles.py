@@ -38,17 +38,6 @@ status (at zoom 13 a 60 m plot is 4 px and a tile holds a whole district of 5,00
 bench/tiles.py, docs/benchmarks.md). The page draws whatever the tiles carry, so it needs
 no zoom of its own."""
 
-OVERVIEW_MESSAGES = {
-    "overview.plots": {"fa": "قطعه‌ها", "en": "Plots"},
-    "overview.held": {"fa": "واگذارشده به سرمایه‌گذار", "en": "Held by investors"},
-    "overview.zoom_in": {"fa": "برای دیدن قطعه‌ها بزرگ‌نمایی کنید.",
-                         "en": "Zoom in to see its plots."},
-    "overview.legend": {"fa": "در نمای دور، هر شهرک به رنگ بیشترین وضعیت قطعه‌هایش است؛ "
-                              "برای شمار قطعه‌ها روی آن کلیک کنید.",
-                        "en": "Zoomed out, each district takes the colour of its most "
-                              "common plot status; click it for its plot counts."},
-}
-"""Words of the district overview, here until the catalogue (:mod:`maps.messages`) has them."""
 
 MAX_NATIVE_ZOOM = 18
 """Closer than this, tiles of zoom 18 are scaled up instead of fetched: no more detail."""
@@ -77,7 +66,7 @@ def client_config(lang: str, *, api_root: str = "", layers: ZoneLayers | None = 
         "lang": lang,
         "dir": direction(lang),
         "apiRoot": api_root.rstrip("/"),
-        "messages": {key: text[lang] for key, text in (MESSAGES | OVERVIEW_MESSAGES).items()
+        "messages": {key: text[lang] for key, text in MESSAGES.items()
                      if key.startswith(_SCRIPT_MESSAGES)},
         "colours": PLOT_STATUS_COLOURS,
         "unknownColour": UNKNOWN_COLOUR,
@@ -151,7 +140,7 @@ def overview_legend(lang: str) -> Markup:
     """The legend's note on the overview of a tiled map (escaped like the rest)."""
     check_lang(lang)
     return Markup('<p class="zones-legend-note" dir="{}">{}</p>').format(
-        direction(lang), OVERVIEW_MESSAGES["overview.legend"][lang])
+        direction(lang), t("overview.legend", lang))
 
 
 def add_search(m: folium.Map, lang: str, layers: ZoneLayers, *, api_root: str = "") -> None:
