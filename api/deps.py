@@ -1,4 +1,17 @@
-"""Typed dependencies: handlers declare what they need in their signature."""
+"""Typed dependencies: handlers declare what they need in their signature.
+
+The transaction rule. A request has one database session, :func:`get_session`: the
+sign-in lookup, the handler and every service it calls share it (one connection at a
+time). Services take ``*, session`` and never commit; this dependency commits once when
+the handler returns, before the response is sent, and rolls back if it raises. A
+request that may change data (any method but GET, HEAD and OPTIONS) gets a session
+from the write factory: on SpatiaLite its transaction starts with ``BEGIN IMMEDIATE``,
+so concurrent writers queue for the write lock instead of failing half-way.
+
+Named exceptions, each with its own sessions: upload jobs (a thread of their own,
+:mod:`zones.services.upload_jobs`), the tile server's reads (:mod:`api.routers.tiles`)
+and the health probes (their own engine).
+"""
 
 from __future__ import annotations
 
@@ -10,22 +23,29 @@ from sqlalchemy.orm import Session
 
 from zones.settings import Settings
 
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
 
 def get_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
 def get_session(request: Request) -> Iterator[Session]:
-    with request.app.state.sessions() as session:
-        yield session
-
-
-def get_write_session(request: Request) -> Iterator[Session]:
-    """A session for handlers that change data; they commit it themselves."""
-    with request.app.state.write_sessions() as session:
-        yield session
+    """The request's unit of work: committed once after the handler, rolled back on error."""
+    factory = (request.app.state.sessions if request.method in SAFE_METHODS
+               else request.app.state.write_sessions)
+    with factory() as session:
+        try:
+            yield session
+        except BaseException:
+            session.rollback()
+            raise
+        session.commit()
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
-SessionDep = Annotated[Session, Depends(get_session)]
-WriteSessionDep = Annotated[Session, Depends(get_write_session)]
+# scope="function": the commit happens before the response is sent, so a response never
+# reports a change the database then refused.
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+# The same session; the name says the handler writes.
+WriteSessionDep = SessionDep

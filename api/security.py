@@ -12,12 +12,13 @@ Bearer tokens are never sent by a browser on its own and need no CSRF token.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.security import APIKeyCookie, OAuth2PasswordBearer
+from sqlalchemy.orm import Session
 
-from api.deps import SettingsDep
+from api.deps import SAFE_METHODS, SessionDep, SettingsDep
 from zones import errors
 from zones.model import Role, User
 from zones.security import csrf_ok
@@ -29,7 +30,6 @@ session_cookie = APIKeyCookie(name=SESSION_COOKIE, auto_error=False,
                               description="Browser sign-in (POST /login); forms need CSRF")
 CSRF_HEADER = "X-CSRF-Token"
 CSRF_FIELD = "csrf_token"
-SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 async def presented_csrf(request: Request) -> str | None:
@@ -48,17 +48,18 @@ async def presented_csrf(request: Request) -> str | None:
 def optional_user(
     request: Request,
     settings: SettingsDep,
+    session: SessionDep,
     token: Annotated[str | None, Depends(bearer)],
     cookie: Annotated[str | None, Depends(session_cookie)],
     csrf: Annotated[str | None, Depends(presented_csrf)],
 ) -> User | None:
     """The caller, or ``None`` for an anonymous (public) request; a bad token is a 401."""
     if token is not None:
-        return _lookup(request, token)
+        return _lookup(request, session, token)
     if cookie is None:
         return None
     try:
-        user = _lookup(request, cookie)
+        user = _lookup(request, session, cookie)
     except errors.NotAuthenticated:
         if request.method in SAFE_METHODS:
             return None  # a stale sign-in reads public pages as the public does
@@ -69,17 +70,10 @@ def optional_user(
     return user
 
 
-def _lookup(request: Request, text: str) -> User:
-    """The token's user, read in a session of its own that is closed before the handler runs.
-
-    Its connection goes back to the pool at once: a request holds one connection at a
-    time, so a burst larger than the pool queues and completes instead of every request
-    holding its sign-in connection while it waits for a second one (a deadlock until the
-    pool timeout). The user comes back detached, its columns loaded (it has no relations
-    to load lazily). The token's id is kept for a password change, which spares it.
-    """
-    with request.app.state.sessions() as session:
-        user, token_id = user_for_token(session=session, text=text)
+def _lookup(request: Request, session: Session, text: str) -> User:
+    """The token's user, read in the request's own session (one connection per request).
+    The token's id is kept for a password change, which spares it."""
+    user, token_id = user_for_token(session=session, text=text)
     request.state.token_id = token_id
     return user
 
@@ -103,3 +97,12 @@ def require_role(user: User, *roles: Role) -> None:
     if user.role not in roles:
         raise errors.Forbidden(f"role {user.role.value} may not do this",
                                role=user.role.value)
+
+
+def require(*roles: Role) -> Any:
+    """A dependency admitting only callers with one of ``roles`` (403 ``forbidden``
+    otherwise), for a handler's signature: ``user: Annotated[User, require(Role.ADMIN)]``."""
+    def check(user: CurrentUser) -> User:
+        require_role(user, *roles)
+        return user
+    return Depends(check)

@@ -95,27 +95,34 @@ def test_a_burst_of_writers_all_succeed_while_health_answers(backend: str,
     assert max(seconds for _, seconds in health) < 5
 
 
-def _calls(dependant) -> set:
-    found = set()
-    for sub in dependant.dependencies:
-        found |= {sub.call} | _calls(sub)
-    return found
+def test_a_signed_in_write_holds_one_connection(backend: str, demo_settings: Settings
+                                                ) -> None:
+    """The sign-in lookup and the handler share the request's session: a signed-in write
+    never holds two pooled connections at once."""
+    from fastapi.testclient import TestClient
 
+    from api.main import create_app
 
-def test_no_route_holds_two_sessions_at_once() -> None:
-    import importlib
-    import pkgutil
+    plots = _staff_and_plots(demo_settings, 1)
+    app = create_app(demo_settings)
+    with TestClient(app) as client:
+        token = client.post("/auth/token", data={"username": "burst", "password": PASSWORD}
+                            ).json()["access_token"]
+        engine = app.state.sessions.kw["bind"]
+        held, most = [0], [0]
 
-    from fastapi.routing import APIRoute
+        def checkout(*_: object) -> None:
+            held[0] += 1
+            most[0] = max(most[0], held[0])
 
-    import api.routers
-    from api.deps import get_session, get_write_session
+        def checkin(*_: object) -> None:
+            held[0] -= 1
 
-    routes = [route for info in pkgutil.iter_modules(api.routers.__path__)
-              for route in importlib.import_module(f"api.routers.{info.name}").router.routes
-              if isinstance(route, APIRoute)]
-    both = {route.path for route in routes
-            if {get_session, get_write_session} <= _calls(route.dependant)}
-    # These two read, close the read session, and only then open the write one.
-    assert both == {"/planning/layouts", "/planning/customs-siting"}
-    assert len(routes) > 100  # the walk found the routers
+        sa.event.listen(engine.pool, "checkout", checkout)
+        sa.event.listen(engine.pool, "checkin", checkin)
+        district, code = plots[0]
+        answer = client.patch(f"/plots/{district}/{code}",
+                              headers={"Authorization": f"Bearer {token}"},
+                              json={"max_coverage": 0.55, "reason": "one connection"})
+        assert answer.status_code == 200, answer.text
+        assert most[0] == 1
