@@ -129,6 +129,7 @@ async def _expiry_loop(app: FastAPI, settings: Settings) -> None:
         with app.state.write_sessions() as session:
             session.info["actor"] = "system:expiry"
             done = expire_due(session=session, settings=settings)
+            session.commit()
         if done.reservations or done.requests:
             log.info("expiry: %d reservations closed, %d requests expired",
                      done.reservations, done.requests)

@@ -7,9 +7,7 @@ ORM can change state without a trace. Who acted comes from ``session.info``::
     session.info["actor_id"] = 7          # app_user.id, when a person acted
     session.info["reason"] = "..."        # optional: why (decision reference)
 
-Bulk loaders that bypass the ORM call :func:`record` themselves; hot paths that write
-through Core (a decision on a contested plot) collect their events in a :class:`Trail`
-and write them in the same batch as the changes.
+Bulk loaders that bypass the ORM call :func:`record` themselves.
 """
 
 from __future__ import annotations
@@ -27,7 +25,6 @@ from geoalchemy2.shape import to_shape
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session, sessionmaker
 
-from zones.db.batch import Batch
 from zones.model import AuditAction, AuditEvent, Base, utcnow
 
 
@@ -109,43 +106,6 @@ def _after_flush(session: Session, _ctx: Any) -> None:
                                 "entity_id": obj.id, "before": _snapshot(obj), "after": None})
     if rows:
         session.connection().execute(sa.insert(AuditEvent), rows)
-
-
-class Trail:
-    """The audit events of one Core write, in the form the flush hook gives them.
-
-    For code that writes with Core statements to save round trips: each created row (the
-    whole row, as written) and each update (before/after of the changed columns) becomes
-    one event, and :meth:`into` adds them to the :class:`~zones.db.batch.Batch` that
-    writes the changes, so they land together.
-    """
-
-    def __init__(self, session: Session, actor: str | None = None) -> None:
-        self.base = {"at": utcnow(), "actor": actor or session.info.get("actor", "system"),
-                     "actor_id": session.info.get("actor_id"),
-                     "reason": session.info.get("reason")}
-        self.rows: list[dict[str, Any]] = []
-
-    def created(self, entity: str, row: Mapping[str, Any]) -> None:
-        after = {k: jsonable(v) for k, v in row.items() if k not in ("created_at", "updated_at")}
-        self.rows.append(self.base | {"action": AuditAction.CREATE, "entity": entity,
-                                      "entity_id": int(row["id"]), "before": None,
-                                      "after": after})
-
-    def updated(self, entity: str, entity_id: int, before: Mapping[str, Any],
-                after: Mapping[str, Any]) -> None:
-        changed = [k for k in after if before.get(k) != after[k]]
-        if changed:
-            self.rows.append(self.base | {
-                "action": AuditAction.UPDATE, "entity": entity, "entity_id": entity_id,
-                "before": {k: jsonable(before.get(k)) for k in changed},
-                "after": {k: jsonable(after[k]) for k in changed}})
-
-    def into(self, batch: Batch) -> None:
-        """Hand the events to ``batch``, to be written with the changes they describe."""
-        batch.insert(AuditEvent.__table__, self.rows)
-        self.rows = []
-
 
 
 def install(factory: sessionmaker[Session]) -> None:

@@ -410,6 +410,7 @@ def requests_expire() -> None:
     with session_factory(_engine(settings), write=True)() as session:
         session.info["actor"] = "system:expiry"
         done = expire_due(session=session, settings=settings)
+        session.commit()
     typer.echo(f"requests expire: {done.reservations} reservations closed, "
                f"{done.requests} requests expired")
 

@@ -89,7 +89,7 @@ def build_site(session: Session) -> Site:
                           status=UnitStatus.OPERATING)
     session.add(unit)
     session.flush()
-    allocate_plot(session=session, plot=plots["1"], investor=inv1, unit=unit,
+    allocate_plot(session=session, plot=plots["1"], investor_id=inv1.id, unit_id=unit.id,
                   start_date=dt.date(2020, 1, 1))
     session.commit()
     return Site(district=district, plots=plots, inv1=inv1, inv2=inv2, unit=unit)

@@ -13,7 +13,6 @@ import sqlalchemy as sa
 
 from tests.requests.conftest import ask, build_site
 from zones import errors
-from zones.db import create_engine, session_factory
 from zones.model import (
     Allocation,
     AllocationRequest,
@@ -21,7 +20,6 @@ from zones.model import (
     AuditEvent,
     Investor,
     Plot,
-    PlotStatus,
     RequestStatus,
     Reservation,
     ReservationStatus,
@@ -77,6 +75,7 @@ def test_concurrent_approvals_never_allocate_a_plot_twice(sessions, rules) -> No
             decisions.approve(session=session, request_id=ids[i], actor=f"wg{i}",
                               plot_id=contested[i % len(contested)], decision_ref=f"WG-{i}",
                               settings=rules)
+            session.commit()
         return "approved"
 
     outcomes = _at_once(THREADS, approve)
@@ -106,6 +105,7 @@ def test_double_submitted_approval_of_one_request_wins_once(sessions, rules) -> 
         with sessions() as session:
             decisions.approve(session=session, request_id=request_id, actor="wg",
                               plot_id=plots[i % 2], decision_ref="WG", settings=rules)
+            session.commit()
         return "approved"
 
     outcomes = _at_once(6, approve)
@@ -155,9 +155,8 @@ def _two_rivals_for_plot_3(sessions) -> tuple[list[int], int]:
 
 def test_an_approval_that_waited_behind_a_reservation_is_refused(sessions, rules) -> None:
     """A reservation committed while an approval of the same plot waited for the plot's
-    lock: the approval must see it, although it changed no plot column (the database
-    touches the plot's row when a reservation is taken; without that, an approval that
-    looked before it would write)."""
+    lock: the approval must see it, although it changed no plot column (the reservation
+    is read after the lock, in a statement of its own)."""
     ids, plot_id = _two_rivals_for_plot_3(sessions)
     outcome: list[str] = []
 
@@ -166,6 +165,7 @@ def test_an_approval_that_waited_behind_a_reservation_is_refused(sessions, rules
             try:
                 decisions.approve(session=session, request_id=ids[1], plot_id=plot_id,
                                   actor="wg", decision_ref="WG-2", settings=rules)
+                session.commit()
                 outcome.append("approved")
             except errors.ZonesError as exc:
                 outcome.append(exc.code)
@@ -192,112 +192,56 @@ def test_an_approval_that_waited_behind_a_reservation_is_refused(sessions, rules
         assert status is RequestStatus.UNDER_REVIEW
 
 
-@pytest.mark.parametrize("backend", ["postgis"], indirect=True)
-def test_a_refusal_does_not_queue_behind_a_decision_in_flight(sessions, settings, rules
-                                                              ) -> None:
-    """An approval of a plot already allocated is refused from what is committed, without
-    waiting for the plot's lock: here another transaction holds that lock, and the refused
-    approval's connections give up on any lock after one second."""
-    ids, plot_id = _two_rivals_for_plot_3(sessions)
-    with sessions() as setup:
-        decisions.approve(session=setup, request_id=ids[0], plot_id=plot_id, actor="wg",
-                          decision_ref="WG-1", settings=rules)
-    impatient = create_engine(settings, connect_args={"options": "-c lock_timeout=1000"})
-    try:
-        with sessions() as holder:  # a decision on the plot in flight: its row locked
-            holder.execute(sa.select(Plot.id).where(Plot.id == plot_id).with_for_update())
-            with (session_factory(impatient, write=True)() as session,
-                  pytest.raises(errors.PlotAlreadyAllocated)):
-                decisions.approve(session=session, request_id=ids[1], plot_id=plot_id,
-                                  actor="wg", decision_ref="WG-2", settings=rules)
-            holder.rollback()
-    finally:
-        impatient.dispose()
-    with sessions() as check:
-        assert check.scalar(sa.select(AllocationRequest.status)
-                            .where(AllocationRequest.id == ids[1])) is RequestStatus.UNDER_REVIEW
-        assert check.scalar(sa.select(sa.func.count()).select_from(Allocation)
-                            .where(Allocation.plot_id == plot_id)) == 1
+def _rival_allocates(session, rules, ids: list[int], plot_id: int) -> None:
+    decisions.approve(session=session, request_id=ids[1], plot_id=plot_id, actor="wg2",
+                      decision_ref="WG-2", settings=rules)
 
 
-def _statements_of(engine: sa.Engine) -> list[str]:
-    """The SQL every connection of ``engine`` sends from now on (until the test ends)."""
-    sent: list[str] = []
-    sa.event.listen(engine, "before_cursor_execute",
-                    lambda conn, cursor, statement, *rest: sent.append(statement))
-    return sent
+def _rival_reserves(session, rules, ids: list[int], plot_id: int) -> None:
+    decisions.reserve(session=session, request_id=ids[1], plot_id=plot_id, actor="staff",
+                      settings=rules)
 
 
-@pytest.mark.parametrize("backend", ["postgis"], indirect=True)
-def test_an_approval_with_no_transaction_open_is_one_look_and_one_write(engine, sessions,
-                                                                        rules) -> None:
-    """No lock is queued for and no transaction held across round trips: the look, then
-    the guarded write, which does everything a locked approval does."""
-    ids, plot_id = _two_rivals_for_plot_3(sessions)
-    sent = _statements_of(engine)
-    with sessions() as session:
-        done = decisions.approve(session=session, request_id=ids[0], plot_id=plot_id,
-                                 actor="wg", decision_ref="WG-1", settings=rules)
-        assert len(sent) == 2, sent
-        assert sent[0].lstrip().startswith("SELECT") and "FOR UPDATE" not in sent[0]
-        assert sent[1].lstrip().startswith("WITH gate")
-    with sessions() as check:
-        request = check.get_one(AllocationRequest, ids[0])
-        assert request.status is RequestStatus.APPROVED
-        assert request.allocation_id == done.allocation_id
-        allocation = check.get_one(Allocation, done.allocation_id)
-        assert allocation.plot_id == plot_id and allocation.status is AllocationStatus.ACTIVE
-        assert {o.due_date for o in allocation.obligations} == set(done.due.values())
-        assert check.get_one(Plot, plot_id).status is PlotStatus.ALLOCATED
+def _request_withdrawn(session, rules, ids: list[int], plot_id: int) -> None:
+    requests.withdraw(session=session, request=session.get_one(AllocationRequest, ids[0]),
+                      actor="inv")
 
 
-def _rival_allocates(sessions, rules, ids: list[int], plot_id: int) -> None:
-    with sessions() as rival:
-        decisions.approve(session=rival, request_id=ids[1], plot_id=plot_id, actor="wg2",
-                          decision_ref="WG-2", settings=rules)
-
-
-def _rival_reserves(sessions, rules, ids: list[int], plot_id: int) -> None:
-    with sessions() as rival:
-        decisions.reserve(session=rival, request_id=ids[1], plot_id=plot_id, actor="staff",
-                          settings=rules)
-
-
-def _request_withdrawn(sessions, rules, ids: list[int], plot_id: int) -> None:
-    with sessions() as rival:
-        requests.withdraw(session=rival, request=rival.get_one(AllocationRequest, ids[0]),
-                          actor="inv")
-        rival.commit()
-
-
-@pytest.mark.parametrize("backend", ["postgis"], indirect=True)
 @pytest.mark.parametrize(("meanwhile", "refusal", "status"), [
     (_rival_allocates, "plot_already_allocated", RequestStatus.UNDER_REVIEW),
     (_rival_reserves, "plot_reserved", RequestStatus.UNDER_REVIEW),
     (_request_withdrawn, "request_transition_forbidden", RequestStatus.WITHDRAWN),
 ])
-def test_a_write_overtaken_since_its_look_writes_nothing(engine, sessions, rules, meanwhile,
-                                                         refusal, status) -> None:
-    """Between the look and the write, a rival decision, a reservation or the investor's
-    withdrawal commits: the write finds a row changed, writes nothing, and the approval
-    looks again and is refused for what happened."""
+def test_an_approval_that_waited_for_a_rival_decision_sees_it(sessions, rules, meanwhile,
+                                                              refusal, status) -> None:
+    """A rival decision, a reservation or the investor's withdrawal is in flight (its rows
+    locked, not yet committed) when an approval starts: the approval waits, then sees
+    what was committed and is refused for it, writing nothing."""
     ids, plot_id = _two_rivals_for_plot_3(sessions)
-    fired: list[bool] = []
+    outcome: list[str] = []
 
-    def overtake(conn, cursor, statement, *rest) -> None:
-        if statement.lstrip().startswith("WITH gate") and ".xmin" in statement and not fired:
-            fired.append(True)  # once: the rival's own write passes through here too
-            meanwhile(sessions, rules, ids, plot_id)
+    def approve_first() -> None:
+        with sessions() as session:
+            try:
+                decisions.approve(session=session, request_id=ids[0], plot_id=plot_id,
+                                  actor="wg", decision_ref="WG-1", settings=rules)
+                session.commit()
+                outcome.append("approved")
+            except errors.ZonesError as exc:
+                outcome.append(exc.code)
 
-    sa.event.listen(engine, "before_cursor_execute", overtake)
-    with sessions() as session, pytest.raises(errors.ZonesError) as refused:
-        decisions.approve(session=session, request_id=ids[0], plot_id=plot_id, actor="wg",
-                          decision_ref="WG-1", settings=rules)
-    sa.event.remove(engine, "before_cursor_execute", overtake)
-    assert fired and refused.value.code == refusal
+    with sessions() as rival:
+        meanwhile(rival, rules, ids, plot_id)
+        waiting = threading.Thread(target=approve_first)
+        waiting.start()
+        time.sleep(1.0)  # the approval is now queued behind the rival's locks
+        assert outcome == []
+        rival.commit()
+    waiting.join(timeout=60)
+    assert outcome == [refusal]
     with sessions() as check:
         assert check.get_one(AllocationRequest, ids[0]).status is status
         assert check.scalar(sa.select(sa.func.count()).select_from(Allocation).where(
             Allocation.decision_ref == "WG-1")) == 0
         assert check.scalar(sa.select(sa.func.count()).select_from(AuditEvent).where(
-            AuditEvent.actor == "wg")) == 0  # not one row of the overtaken approval
+            AuditEvent.actor == "wg")) == 0  # not one row of the refused approval

@@ -86,6 +86,7 @@ def test_service_timer_closes_a_lapsed_reservation(settings, session, site, rule
     session.commit()
     decisions.reserve(session=session, request_id=request.id, plot_id=site.plots["2"].id,
                       actor="staff", settings=rules, now=utcnow() - dt.timedelta(hours=100))
+    session.commit()
     request_id = request.id
     session.close()
     with TestClient(create_app(settings.model_copy(update={"expiry_interval_s": 0.05}))):

@@ -73,6 +73,7 @@ def test_a_decision_retries_on_a_new_connection(settings, rules) -> None:
     with sessions() as session:
         done = decisions.approve(session=session, request_id=request_id, plot_id=plot_id,
                                  actor="wg", decision_ref="WG-9", settings=rules)
+        session.commit()
     unpinged.dispose()
     fresh = create_engine(settings)
     with fresh.connect() as conn:

@@ -36,7 +36,7 @@ def test_allocation_moves_plot_and_sets_deadlines(session) -> None:
     district = make_zone(session)
     plot = create_plot(session=session, district=district, code="1",
                        geometry=box(0, 0, 60, 50), status=PlotStatus.SERVICED)  # 3,000 m²
-    allocation = allocate_plot(session=session, plot=plot, investor=_investor(session, "I1"),
+    allocation = allocate_plot(session=session, plot=plot, investor_id=_investor(session, "I1").id,
                                start_date=START)
     session.commit()
     assert plot.status is PlotStatus.ALLOCATED
@@ -56,11 +56,11 @@ def test_service_refuses_a_held_plot(session) -> None:
     district = make_zone(session)
     plot = create_plot(session=session, district=district, code="1", geometry=PLOT_A,
                        status=PlotStatus.SERVICED)
-    allocate_plot(session=session, plot=plot, investor=_investor(session, "I1"),
+    allocate_plot(session=session, plot=plot, investor_id=_investor(session, "I1").id,
                   start_date=START)
     session.commit()
     with pytest.raises(errors.PlotAlreadyAllocated):
-        allocate_plot(session=session, plot=plot, investor=_investor(session, "I2"),
+        allocate_plot(session=session, plot=plot, investor_id=_investor(session, "I2").id,
                       start_date=START)
 
 
@@ -70,7 +70,7 @@ def test_database_refuses_second_active_allocation(session) -> None:
     plot = create_plot(session=session, district=district, code="1", geometry=PLOT_A,
                        status=PlotStatus.SERVICED)
     first, second = _investor(session, "I1"), _investor(session, "I2")
-    allocate_plot(session=session, plot=plot, investor=first, start_date=START)
+    allocate_plot(session=session, plot=plot, investor_id=first.id, start_date=START)
     session.commit()
     session.add(Allocation(plot_id=plot.id, investor_id=second.id, tenure=Tenure.LEASE,
                            status=AllocationStatus.ACTIVE, start_date=START))
@@ -86,12 +86,12 @@ def test_ended_allocations_do_not_block_a_new_one(session) -> None:
     district = make_zone(session)
     plot = create_plot(session=session, district=district, code="1", geometry=PLOT_A,
                        status=PlotStatus.SERVICED)
-    old = allocate_plot(session=session, plot=plot, investor=_investor(session, "I1"),
+    old = allocate_plot(session=session, plot=plot, investor_id=_investor(session, "I1").id,
                         start_date=START)
     old.status = AllocationStatus.REVOKED
     plot.status = PlotStatus.REVOKED
     session.flush()
-    new = allocate_plot(session=session, plot=plot, investor=_investor(session, "I2"),
+    new = allocate_plot(session=session, plot=plot, investor_id=_investor(session, "I2").id,
                         start_date=START)
     session.commit()
     assert new.status is AllocationStatus.ACTIVE

@@ -61,4 +61,4 @@ def test_downgrade_to_base_and_back(engine) -> None:
     downgrade(engine, "base")
     assert current(engine) is None
     upgrade(engine)
-    assert current(engine) == head() == "0011"
+    assert current(engine) == head() == "0012"

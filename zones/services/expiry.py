@@ -15,8 +15,9 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
+from zones.db.retry import retrying
 from zones.model.base import utcnow
-from zones.services.decisions import sweep_expired, with_retries
+from zones.services.decisions import sweep_expired
 from zones.services.requests import expire_stale
 from zones.settings import Settings
 
@@ -31,7 +32,7 @@ def expire_due(*, session: Session, settings: Settings, now: dt.datetime | None 
                ) -> Expired:
     """Close every lapsed reservation and expire undecided requests older than the window.
 
-    One transaction (committed here): nothing is written if any step fails.
+    One transaction, which the caller commits: nothing is written if any step fails.
     """
     now = now or utcnow()
 
@@ -41,4 +42,4 @@ def expire_due(*, session: Session, settings: Settings, now: dt.datetime | None 
             days=settings.request_review_days))
         return Expired(reservations=reservations, requests=stale)
 
-    return with_retries(session, work, settings.decision_retries)
+    return retrying(session, work, settings.decision_retries)

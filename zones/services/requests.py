@@ -8,20 +8,13 @@ double-click from a mistake. Each move is kept in the request's history.
 from __future__ import annotations
 
 import datetime as dt
-import functools
-from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, make_transient_to_detached
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm import Session
 
 from zones import errors
-from zones.audit import Trail
-from zones.db.batch import Batch, complete, next_ids
-from zones.db.prepared import Prepared
 from zones.model import (
     OPEN_STATUSES,
     AllocationRequest,
@@ -109,35 +102,6 @@ def _preferred_plots(session: Session, pairs: list[tuple[str, str]]) -> list[lis
     return stored
 
 
-@functools.cache
-def _statements(dialect: str) -> dict[str, Any]:
-    """Submission statements, built once per backend: they run on every request filed."""
-    r = AllocationRequest
-    investor = sa.bindparam("investor_id")
-    existing = (sa.select(r.id).where(r.investor_id == investor,
-                                      r.idempotency_key == sa.bindparam("key"))
-                .scalar_subquery())
-    # Equalities, not IN: an IN list is expanded on every execution.
-    open_count = (sa.select(sa.func.count()).select_from(r)
-                  .where(r.investor_id == investor,
-                         sa.or_(*(r.status == s for s in sorted(OPEN_STATUSES))))
-                  .scalar_subquery())
-    return {
-        # Lock the investor's row first, alone, drawing the new request's id: a statement
-        # that waited for the lock still reads with the snapshot it started with
-        # (PostgreSQL, read committed), so counting in the same statement could miss a
-        # request filed meanwhile.
-        "lock": Prepared(
-            sa.select(*[i.label("next_id") for i in next_ids(r.__table__, 1, dialect)])
-            .where(Investor.id == investor).with_for_update(of=Investor.__table__)),
-        # Then the writes, guarded by the key's request and the open count, read by the
-        # same statement (on SQLite, just before it) once the lock is held.
-        "gate": sa.select(existing.label("existing"), open_count.label("open"),
-                          sa.and_(existing.is_(None),
-                                  open_count < sa.bindparam("open_max")).label("clear")),
-    }
-
-
 def submit(
     *,
     session: Session,
@@ -150,20 +114,16 @@ def submit(
 ) -> tuple[AllocationRequest, bool]:
     """Store a request, or return the one already stored under ``idempotency_key``.
 
-    Returns ``(request, created)``; writes, does not commit. The investor's row is
+    Returns ``(request, created)``; flushes, does not commit. The investor's row is
     locked first (PostGIS; SpatiaLite writers are serialised anyway), so two concurrent
-    submissions cannot both slip under the ``open_max`` cap; the unique
-    (investor, key) constraint makes a concurrent retry return the first request.
-    The request, its first history row and its audit event are written as one
-    :class:`~zones.db.batch.Batch` guarded by the key and cap checks: every investor's
-    filing goes through here, in two statements.
+    filings of one investor cannot both slip under the ``open_max`` cap, and the count
+    and the replay check, read after the lock, see every filing committed before it.
+    The unique (investor, key) index is the last guard: a concurrent retry that slipped
+    past returns the first request.
     """
     key = normalize(idempotency_key) or ""
     if not key:
         raise errors.InvalidInput("the idempotency key is empty", field="idempotency_key")
-    session.flush()  # Core below, on the session's connection
-    conn = session.connection()
-    stmt = _statements(conn.dialect.name)
     try:
         if data.area_max_m2 < data.area_min_m2:
             raise errors.InvalidInput("area_max_m2 is below area_min_m2", field="area_max_m2")
@@ -175,12 +135,21 @@ def submit(
         if (stored := _by_key(session, investor.id, key)) is not None:
             return stored, False
         raise
-    next_id = stmt["lock"].first(conn, {"investor_id": investor.id}).next_id
-    now = utcnow()
-    values = complete(AllocationRequest.__table__, dict(
-        id=next_id, investor_id=investor.id, unit_id=unit.id if unit else None,
-        idempotency_key=key, purpose=data.purpose, expansion_kind=data.expansion_kind,
-        isic4=data.isic4, env_group=data.env_group, area_min_m2=data.area_min_m2,
+    session.info["actor"] = actor  # the audit trail names who filed
+    session.execute(sa.select(Investor.id).where(Investor.id == investor.id).with_for_update())
+    if (stored := _by_key(session, investor.id, key)) is not None:
+        return stored, False
+    open_now = session.scalar(sa.select(sa.func.count()).select_from(AllocationRequest).where(
+        AllocationRequest.investor_id == investor.id,
+        AllocationRequest.status.in_(sorted(OPEN_STATUSES)))) or 0
+    if open_now >= open_max:
+        raise errors.TooManyOpenRequests(
+            f"investor already has {open_now} open requests (limit {open_max}); "
+            "withdraw one or wait for a decision", open=open_now, limit=open_max)
+    request = AllocationRequest(
+        investor_id=investor.id, unit_id=unit.id if unit else None, idempotency_key=key,
+        purpose=data.purpose, expansion_kind=data.expansion_kind, isic4=data.isic4,
+        env_group=data.env_group, area_min_m2=data.area_min_m2,
         area_max_m2=data.area_max_m2, power_kva=data.power_kva,
         water_m3_day=data.water_m3_day, needs_gas=data.needs_gas, needs_rail=data.needs_rail,
         preferred_districts=[normalize(d) for d in data.preferred_districts],
@@ -188,72 +157,36 @@ def submit(
         licence_no=normalize(data.licence_no), licence_expiry=data.licence_expiry,
         investment_rial=data.investment_rial, jobs=data.jobs, export_share=data.export_share,
         knowledge_based=data.knowledge_based, note=normalize(data.note),
-        status=RequestStatus.SUBMITTED, submitted_by_id=submitted_by_id, decision_ref=None,
-        allocation_id=None, created_at=now, updated_at=now))
-    batch, trail = Batch(), Trail(session, actor)
-    batch.insert(AllocationRequest.__table__, [values])
-    batch.insert(RequestStatusChange.__table__, [{
-        "request_id": values["id"], "from_status": None, "to_status": RequestStatus.SUBMITTED,
-        "actor": actor, "reason": None, "at": now}])
-    trail.created("allocation_request", values)
-    trail.into(batch)
+        status=RequestStatus.SUBMITTED, submitted_by_id=submitted_by_id)
+    request.history.append(RequestStatusChange(from_status=None,
+                                               to_status=RequestStatus.SUBMITTED, actor=actor))
     try:
-        gate = batch.run(conn, check=stmt["gate"], guard="clear", check_params={
-            "investor_id": investor.id, "key": key, "open_max": open_max})
+        with session.begin_nested():
+            session.add(request)
+            session.flush()
     except IntegrityError:
         # Only reachable if a writer skipped the investor lock: the first request wins.
-        session.rollback()
-        existing = _by_key(session, investor.id, key)
-        if existing is None:
+        if (stored := _by_key(session, investor.id, key)) is None:
             raise
-        return existing, False
-    assert gate is not None
-    if gate.existing is not None:  # a replay: nothing was written
-        return session.get_one(AllocationRequest, gate.existing), False
-    if not gate.clear:
-        raise errors.TooManyOpenRequests(
-            f"investor already has {gate.open} open requests (limit {open_max}); "
-            "withdraw one or wait for a decision", open=gate.open, limit=open_max)
-    # The session's copy, from the values just written (no reload); history loads when read.
-    request = AllocationRequest(**values)
-    make_transient_to_detached(request)
-    session.add(request)
+        return stored, False
     return request, True
 
 
 def transition(*, session: Session, request: AllocationRequest, to: RequestStatus, actor: str,
                reason: str | None = None) -> AllocationRequest:
-    """Move ``request`` to ``to`` if :data:`ALLOWED` and record the step, in the caller's
-    transaction: an update, the history row and the audit event, written at once."""
+    """Move ``request`` to ``to`` if :data:`ALLOWED` and record the step in its history,
+    in the caller's transaction (flushed; audited by the session's hook)."""
     if to not in ALLOWED[request.status]:
         raise errors.TransitionForbidden(
             f"a {request.status.value} request cannot become {to.value}",
             request_id=request.id, status=request.status.value, to=to.value)
-    session.flush()  # the request's own pending changes first, audited as ever
-    batch, trail = Batch(), Trail(session, actor)
-    record_transition(batch, trail, request_id=request.id, from_status=request.status,
-                      to=to, actor=actor, reason=reason)
-    trail.into(batch)
-    batch.run(session.connection())
-    set_committed_value(request, "status", to)
-    session.expire(request, ["history", "updated_at"])
+    session.info["actor"] = actor  # the audit trail names who moved it
+    session.add(RequestStatusChange(request_id=request.id, from_status=request.status,
+                                    to_status=to, actor=actor, reason=normalize(reason)))
+    request.status = to
+    session.flush()
+    session.expire(request, ["history"])  # reloads, with this step, when next read
     return request
-
-
-def record_transition(batch: Batch, trail: Trail, *, request_id: int,
-                      from_status: RequestStatus, to: RequestStatus, actor: str,
-                      reason: str | None = None, sets: Mapping[str, Any] | None = None,
-                      was: Mapping[str, Any] | None = None) -> None:
-    """Add a status move to ``batch``: the request row (with any other columns in
-    ``sets``, whose old values are ``was``) and its history row; its audit event goes to
-    ``trail``. The caller has checked :data:`ALLOWED` and runs the batch."""
-    values = {"status": to, **(sets or {})}
-    batch.update(AllocationRequest.__table__, request_id, values)
-    batch.insert(RequestStatusChange.__table__, [{
-        "request_id": request_id, "from_status": from_status, "to_status": to,
-        "actor": actor, "reason": normalize(reason), "at": trail.base["at"]}])
-    trail.updated("allocation_request", request_id, {"status": from_status, **(was or {})},
-                  values)
 
 
 def release_reservations(session: Session, request: AllocationRequest,
