@@ -40,8 +40,8 @@ async def presented_csrf(request: Request) -> str | None:
         return value
     if request.headers.get("content-type", "").startswith(
             ("application/x-www-form-urlencoded", "multipart/form-data")):
-        value = (await request.form()).get(CSRF_FIELD)
-        return value if isinstance(value, str) else None
+        field = (await request.form()).get(CSRF_FIELD)
+        return field if isinstance(field, str) else None
     return None
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 
@@ -122,7 +122,7 @@ class ZoneLayers:
 
 def empty_layer(name: str) -> gpd.GeoDataFrame:
     """A 0-row layer ``name`` with its required columns, in EPSG:4326."""
-    columns = {"id": []} | {column: [] for column in REQUIRED_COLUMNS[name]}
+    columns: dict[str, list[Any]] = {"id": []} | {c: [] for c in REQUIRED_COLUMNS[name]}
     return gpd.GeoDataFrame(columns, geometry=[], crs=MAP_EPSG)
 
 

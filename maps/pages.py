@@ -83,6 +83,7 @@ def render_map_parts(m: folium.Map) -> MapParts:
     their links and styles in the figure header; the parts are read after that.
     """
     root = m.get_root()
+    assert isinstance(root, folium.Figure)  # a map's root is its figure
     root.render()
     # Trusted: folium's own output. Feature text inside was escaped by maps.popups.
     return MapParts(

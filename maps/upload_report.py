@@ -7,10 +7,12 @@ page is built with the map pipeline (folium, every asset served by us).
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from typing import Any
 
 import folium
 import geopandas as gpd
+from markupsafe import Markup
 
 from maps import popups
 from maps.assets import page_css
@@ -60,13 +62,13 @@ def _problem_map(report: Report, lang: str, static_prefix: str) -> Any:
             {"n": [n for n, _ in located], "issue": [i for _, i in located]},
             geometry=[i.location for _, i in located], crs=4326)
 
-        def text(row: dict[str, Any], lang: str) -> tuple[Any, Any]:
+        def text(row: Mapping[str, Any], lang: str) -> tuple[Markup, Markup]:
             issue: Issue = row["issue"]
             message = issue.message_fa if lang == "fa" else issue.message_en
             tip = popups.tooltip(lang, f"#{row['n']}", issue.code, message)
             return tip, tip
 
-        def style(row: dict[str, Any]) -> dict[str, Any]:
+        def style(row: Mapping[str, Any]) -> dict[str, Any]:
             colour = _COLOURS[row["issue"].severity]
             return {"color": colour, "fillColor": colour, "weight": 3, "fillOpacity": 0.35}
 

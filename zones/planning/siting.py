@@ -170,6 +170,7 @@ def locate(demand_xy: np.ndarray, weights: np.ndarray, site_xy: np.ndarray, *,
                                        p_facilities=p,
                                        predefined_facilities_arr=predefined).solve(solver)
     chosen = [j for j, var in enumerate(solved.fac_vars) if (var.value() or 0) > 0.5]
+    assigned: list[int | None]
     if model == "p_median":
         objective = float((weights * cost[:, chosen].min(axis=1)).sum())
         assigned = [chosen[int(k)] for k in cost[:, chosen].argmin(axis=1)]

@@ -24,6 +24,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -331,7 +332,7 @@ def draw_lottery(*, session: Session, plot: Plot, actor: str, seed: int | None =
     return lottery
 
 
-def overdue_obligations(session: Session, today: dt.date) -> list[Any]:
+def overdue_obligations(session: Session, today: dt.date) -> Sequence[sa.Row[Any]]:
     """Open obligations past their due date, oldest first, with plot and investor."""
     return session.execute(
         sa.select(Obligation.id, Obligation.kind, Obligation.due_date, Allocation.id.label(

@@ -234,8 +234,8 @@ def _recodes(new_idx: list[int], old_idx: list[int], new_m: np.ndarray, old_m: n
 
 def _change(kind: str, new: gpd.GeoDataFrame | None, old: gpd.GeoDataFrame | None,
             i: int | None, j: int | None, new_m: np.ndarray, old_m: np.ndarray) -> PlotChange:
-    after = new.iloc[i] if new is not None and i is not None else None
-    before = old.iloc[j] if old is not None and j is not None else None
+    after: Any = new.iloc[i] if new is not None and i is not None else None
+    before: Any = old.iloc[j] if old is not None and j is not None else None
     return PlotChange(
         kind=kind,
         code=str(after["code"] if after is not None else before["code"]),

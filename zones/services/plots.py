@@ -136,7 +136,7 @@ def update_plot(*, session: Session, plot: Plot, changes: dict[str, object]) -> 
     if "status" in changes:
         held = session.scalar(sa.select(Allocation.id).where(
             Allocation.plot_id == plot.id, Allocation.status == AllocationStatus.ACTIVE))
-        wants_held = PlotStatus(changes["status"]) in HELD_STATUSES
+        wants_held = PlotStatus(str(changes["status"])) in HELD_STATUSES
         if wants_held != (held is not None):
             raise errors.PlotStatusConflict(
                 f"status {changes['status']} needs {'an' if wants_held else 'no'} active "

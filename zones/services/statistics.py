@@ -278,13 +278,13 @@ def pipeline(session: Session, *, now: dt.datetime) -> Pipeline:
                      sa.literal(RequestStatus.EXPIRED.value)),
                     else_=sa.cast(AllocationRequest.status, sa.String)).label("shown")
     per_request = sa.select(shown).subquery()
-    found = dict(session.execute(sa.select(per_request.c.shown, sa.func.count())
-                                 .group_by(per_request.c.shown)).all())
+    found = {shown: n for shown, n in session.execute(
+        sa.select(per_request.c.shown, sa.func.count()).group_by(per_request.c.shown))}
     by_status = {s: int(found.get(s, 0)) for s in PIPELINE}
     c = RequestStatusChange
-    submitted = dict(session.execute(
+    submitted = {request_id: at for request_id, at in session.execute(
         sa.select(c.request_id, sa.func.min(c.at))
-        .where(c.to_status == RequestStatus.SUBMITTED).group_by(c.request_id)).all())
+        .where(c.to_status == RequestStatus.SUBMITTED).group_by(c.request_id))}
     decided = session.execute(
         sa.select(c.request_id, sa.func.min(c.at))
         .where(c.to_status.in_(DECIDED)).group_by(c.request_id)).all()
