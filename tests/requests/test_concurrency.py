@@ -245,3 +245,35 @@ def test_an_approval_that_waited_for_a_rival_decision_sees_it(sessions, rules, m
             Allocation.decision_ref == "WG-1")) == 0
         assert check.scalar(sa.select(sa.func.count()).select_from(AuditEvent).where(
             AuditEvent.actor == "wg")) == 0  # not one row of the refused approval
+
+
+def test_a_withdrawal_that_waited_for_an_approval_is_refused(sessions, rules) -> None:
+    """The investor withdraws while the working group's approval is in flight: the
+    withdrawal waits for the request's lock, then finds it approved and is refused; the
+    approval is not overwritten."""
+    ids, plot_id = _two_rivals_for_plot_3(sessions)
+    outcome: list[str] = []
+
+    def withdraw() -> None:
+        with sessions() as session:
+            try:
+                requests.withdraw(session=session,
+                                  request=session.get_one(AllocationRequest, ids[0]),
+                                  actor="inv")
+                session.commit()
+                outcome.append("withdrawn")
+            except errors.ZonesError as exc:
+                outcome.append(exc.code)
+
+    with sessions() as deciding:
+        decisions.approve(session=deciding, request_id=ids[0], plot_id=plot_id, actor="wg",
+                          decision_ref="WG-1", settings=rules)
+        waiting = threading.Thread(target=withdraw)
+        waiting.start()
+        time.sleep(1.0)
+        assert outcome == []
+        deciding.commit()
+    waiting.join(timeout=60)
+    assert outcome == ["request_transition_forbidden"]
+    with sessions() as check:
+        assert check.get_one(AllocationRequest, ids[0]).status is RequestStatus.APPROVED

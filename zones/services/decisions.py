@@ -56,7 +56,7 @@ from zones.model import (
 )
 from zones.services.allocation import ALLOCATABLE, allocate_plot
 from zones.services.matching import env_allowed
-from zones.services.requests import ALLOWED, release_reservations, transition
+from zones.services.requests import ALLOWED, lock, release_reservations, transition
 from zones.services.scoring import gate_failures, total
 from zones.settings import Settings
 
@@ -106,17 +106,6 @@ def sweep_expired(session: Session, *, now: dt.datetime | None = None,
                        actor="system:expiry", reason=f"reservation lapsed at {now:%Y-%m-%d %H:%M}")
     session.flush()
     return len(lapsed)
-
-
-def _locked_request(session: Session, request_id: int) -> AllocationRequest:
-    """The request, its row locked for the rest of the transaction (read afresh)."""
-    session.flush()
-    request = session.scalar(sa.select(AllocationRequest).where(
-        AllocationRequest.id == request_id).with_for_update().execution_options(
-            populate_existing=True))
-    if request is None:
-        raise errors.RequestNotFound(f"no request {request_id}", request_id=request_id)
-    return request
 
 
 @dataclass
@@ -184,7 +173,7 @@ def reserve(*, session: Session, request_id: int, plot_id: int, actor: str, sett
 
     def work() -> Reservation:
         at = now or utcnow()
-        request = _locked_request(session, request_id)
+        request = lock(session, request_id)
         if RequestStatus.RESERVED not in ALLOWED[request.status]:
             raise errors.TransitionForbidden(
                 f"a {request.status.value} request cannot be reserved a plot",
@@ -251,7 +240,7 @@ def approve(*, session: Session, request_id: int, actor: str, decision_ref: str,
 
     def work() -> Approval:
         at = now or utcnow()
-        request = _locked_request(session, request_id)
+        request = lock(session, request_id)
         held = session.scalar(sa.select(Reservation).where(
             Reservation.request_id == request.id,
             Reservation.status == ReservationStatus.LIVE).with_for_update())
@@ -284,7 +273,7 @@ def release(*, session: Session, request_id: int, actor: str, reason: str | None
             settings: Settings) -> AllocationRequest:
     """Staff free a reserved plot and send the request back to review."""
     def work() -> AllocationRequest:
-        request = _locked_request(session, request_id)
+        request = lock(session, request_id)
         transition(session=session, request=request, to=RequestStatus.UNDER_REVIEW,
                    actor=actor, reason=reason or "reservation released")
         release_reservations(session, request)

@@ -199,9 +199,22 @@ def release_reservations(session: Session, request: AllocationRequest,
         reservation.closed_at = utcnow()
 
 
+def lock(session: Session, request_id: int) -> AllocationRequest:
+    """The request, its row locked for the rest of the transaction and read afresh: a
+    decision in flight on it finishes first, and its outcome is what is checked."""
+    session.flush()
+    request = session.scalar(sa.select(AllocationRequest).where(
+        AllocationRequest.id == request_id).with_for_update().execution_options(
+            populate_existing=True))
+    if request is None:
+        raise errors.RequestNotFound(f"no request {request_id}", request_id=request_id)
+    return request
+
+
 def withdraw(*, session: Session, request: AllocationRequest, actor: str,
              reason: str | None = None) -> AllocationRequest:
     """The investor (or staff for them) withdraws; a held plot is released at once."""
+    request = lock(session, request.id)
     transition(session=session, request=request, to=RequestStatus.WITHDRAWN, actor=actor,
                reason=reason)
     release_reservations(session, request)
@@ -211,6 +224,8 @@ def withdraw(*, session: Session, request: AllocationRequest, actor: str,
 
 def reject(*, session: Session, request: AllocationRequest, actor: str, decision_ref: str,
            reason: str | None = None) -> AllocationRequest:
+    """The working group rejects; a held plot is released at once."""
+    request = lock(session, request.id)
     transition(session=session, request=request, to=RequestStatus.REJECTED, actor=actor,
                reason=reason or decision_ref)
     request.decision_ref = normalize(decision_ref)
