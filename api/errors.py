@@ -89,7 +89,12 @@ def _page_navigation(request: Request) -> bool:
             and "text/html" in request.headers.get("accept", ""))
 
 
-async def _zones_error(request: Request, exc: errors.ZonesError) -> Response:
+def error_response(request: Request, exc: errors.ZonesError) -> Response:
+    """The answer to ``exc``, as its exception handler gives it.
+
+    For a handler that must answer an error and still keep what it wrote (a failed
+    sign-in's count): returned instead of raised, the request's unit of work commits.
+    """
     status = status_for(exc)
     if status == 401 and _page_navigation(request):
         # Pages that need a sign-in send the browser to the login form, and back after.
@@ -109,6 +114,10 @@ async def _zones_error(request: Request, exc: errors.ZonesError) -> Response:
     if (retry_after := exc.extra.get("retry_after")) is not None:  # e.g. login_throttled
         response.headers["Retry-After"] = str(retry_after)
     return response
+
+
+async def _zones_error(request: Request, exc: errors.ZonesError) -> Response:
+    return error_response(request, exc)
 
 
 async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -153,7 +162,7 @@ def _unavailable(request: Request, detail: str, retry_after: int) -> JSONRespons
     return response
 
 
-async def _database_error(request: Request, exc: DBAPIError) -> JSONResponse:
+async def _database_error(request: Request, exc: DBAPIError) -> Response:
     if exc.connection_invalidated:
         # Lost while in use (a checkout's pre-ping catches the ones that died idle): the
         # pool has dropped it and those opened before it; the next request gets a fresh one.
@@ -183,8 +192,9 @@ async def _out_of_range(request: Request, exc: Exception) -> JSONResponse:
     """
     log.warning("value out of the database's range on %s: %s", request.url.path,
                 getattr(exc, "orig", exc))
-    issue = {"loc": [], "msg": "a value is outside what the database can store",
-             "type": "value_error"}
+    issue: dict[str, Any] = {"loc": [],
+                             "msg": "a value is outside what the database can store",
+                             "type": "value_error"}
     return problem(422, "validation_error", "Request failed validation", issue["msg"],
                    request.url.path, {"errors": [issue]})
 

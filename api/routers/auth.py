@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from typing import Annotated, Any
 
 import sqlalchemy as sa
 from fastapi import APIRouter, Depends, Path, Request, Response
 from fastapi.security import OAuth2PasswordRequestForm
-from pydantic import BaseModel
 
 from api.deps import SessionDep, SettingsDep, WriteSessionDep
-from api.errors import Problem
+from api.errors import Problem, error_response
+from api.schemas.auth import Me, Token, TokenInfo
 from api.security import CurrentUser
+from zones import errors
 from zones.model import ApiToken
 from zones.services.users import authenticate, issue_token, revoke_token
 
@@ -20,30 +21,9 @@ router = APIRouter(tags=["auth"])
 LOGIN_LIFETIME = dt.timedelta(hours=8)
 
 
-class Token(BaseModel):
-    access_token: str
-    token_type: str = "bearer"  # noqa: S105 - the OAuth2 token type, not a secret
-    token_id: int
-    expires_at: dt.datetime | None
-
-
-class TokenInfo(BaseModel):
-    id: int
-    name: str
-    created_at: dt.datetime
-    expires_at: dt.datetime | None
-    revoked_at: dt.datetime | None
-
-
-class Me(BaseModel):
-    username: str
-    display_name: str
-    role: str
-    investor_id: int | None
-
-
-THROTTLED = {429: {"description": "Too many failed sign-ins (`login_throttled`); wait "
-                                  "`Retry-After` seconds", "model": Problem}}
+THROTTLED: dict[int | str, dict[str, Any]] = {
+    429: {"description": "Too many failed sign-ins (`login_throttled`); wait "
+                         "`Retry-After` seconds", "model": Problem}}
 
 
 def client_address(request: Request) -> str:
@@ -54,12 +34,16 @@ def client_address(request: Request) -> str:
 @router.post("/auth/token", response_model=Token, responses=THROTTLED,
              summary="Exchange username and password for a bearer token (8 hours)")
 def token(request: Request, form: Annotated[OAuth2PasswordRequestForm, Depends()],
-          session: WriteSessionDep, settings: SettingsDep) -> Token:
-    user = authenticate(session=session, username=form.username, password=form.password,
-                        address=client_address(request), settings=settings)
+          session: WriteSessionDep, settings: SettingsDep) -> Token | Response:
+    try:
+        user = authenticate(session=session, username=form.username, password=form.password,
+                            address=client_address(request), settings=settings)
+    except errors.InvalidCredentials as exc:
+        # The failure is recorded and must stand though the sign-in fails: answered as a
+        # response, not raised, so the request's unit of work commits it.
+        return error_response(request, exc)
     session.info["actor"] = user.username
     row, text = issue_token(session=session, user=user, name="login", lifetime=LOGIN_LIFETIME)
-    session.commit()
     return Token(access_token=text, token_id=row.id, expires_at=row.expires_at)
 
 
@@ -71,14 +55,12 @@ def list_tokens(user: CurrentUser, session: SessionDep) -> list[TokenInfo]:
                       revoked_at=r.revoked_at) for r in rows]
 
 
-@router.delete("/auth/tokens/{token_id}", status_code=204,
+@router.delete("/auth/tokens/{token_id}", status_code=204, response_model=None,
                summary="Revoke a token (one's own; admins any)")
 def revoke(token_id: Annotated[int, Path(ge=1, le=2**31 - 1)], user: CurrentUser,
-           session: WriteSessionDep) -> Response:
+           session: WriteSessionDep) -> None:
     session.info["actor"] = user.username
     revoke_token(session=session, token_id=token_id, by=user)
-    session.commit()
-    return Response(status_code=204)
 
 
 @router.get("/me", response_model=Me, summary="The signed-in user")

@@ -14,10 +14,19 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import HTMLResponse
-from pydantic import BaseModel
 
 from api.deps import SessionDep, SettingsDep
-from api.security import CurrentUser, MaybeUser, require_role
+from api.schemas.dashboards import (
+    Dormancy,
+    DormancyObstacles,
+    DormantOn,
+    NetworkReadiness,
+    ObstacleCount,
+    Occupancy,
+    Pipeline,
+    Readiness,
+)
+from api.security import MaybeUser, require
 from maps.dashboards import render_dashboard
 from zones import errors
 from zones.model import User
@@ -29,68 +38,6 @@ router = APIRouter(tags=["dashboards"])
 
 DISTRICT_3 = "D3"  # the district whose infrastructure readiness the dashboard shows
 Months = Annotated[int, Query(ge=1, le=60, description="Month ends to count back")]
-
-
-class Occupancy(BaseModel):
-    district_code: str
-    name_fa: str
-    name_en: str
-    area_m2: dict[str, float]
-    plots: dict[str, int]
-    total_m2: float
-    occupied_share: float
-
-
-class DormantOn(BaseModel):
-    date: dt.date
-    dormant: int
-
-
-class Dormancy(BaseModel):
-    as_of: dt.date
-    dormant_now: int
-    over_time: list[DormantOn]
-
-
-class ObstacleCount(BaseModel):
-    kind: str
-    name_fa: str
-    name_en: str
-    units: int
-
-
-class DormancyObstacles(BaseModel):
-    as_of: dt.date
-    dormant_now: int
-    by_obstacle: list[ObstacleCount]
-    without_plan: int
-
-
-class NetworkReadiness(BaseModel):
-    network: str
-    length_m: float
-    length_by_status: dict[str, float]
-    assets_by_status: dict[str, int]
-    length_shares: dict[str, float] | None
-    count_shares: dict[str, float]
-    share_length: float | None
-    share_capacity: float | None
-    expected_complete: str | None
-
-
-class Readiness(BaseModel):
-    district_code: str
-    name_fa: str
-    name_en: str
-    networks: list[NetworkReadiness]
-
-
-class Pipeline(BaseModel):
-    as_of: dt.datetime
-    by_status: dict[str, int]
-    total: int
-    decided: int
-    median_days_to_decision: float | None
 
 
 def _now() -> dt.datetime:
@@ -131,8 +78,8 @@ def _obstacles(found: statistics.DormancyObstacles) -> DormancyObstacles:
 
 @router.get("/stats/dormancy/obstacles", response_model=DormancyObstacles,
             summary="Dormant units per open obstacle kind of their revival plan (staff)")
-def get_dormancy_obstacles(session: SessionDep, user: CurrentUser) -> DormancyObstacles:
-    require_role(user, *STAFF_ROLES)
+def get_dormancy_obstacles(session: SessionDep,
+                           user: Annotated[User, require(*STAFF_ROLES)]) -> DormancyObstacles:
     return _obstacles(statistics.dormancy_obstacles(session, today=_now().date()))
 
 

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from api.deps import SessionDep, SettingsDep
 from api.routers.allocation_requests import _public
-from api.security import CurrentUser, require_role
+from api.security import require
 from maps.investor_pages import render_investor_home, render_request_form
 from zones import errors
 from zones.model import (
@@ -40,14 +40,15 @@ LIST_LIMIT = 200
 Lang = Annotated[Literal["fa", "en"], Query()]
 InvestorRef = Annotated[str | None, Query(max_length=32,
                                           description="Staff: whose page (investor ref)")]
+# Investors and staff; consultants and others get 403.
+PageUser = Annotated[User, require(*PAGE_ROLES)]
 
 
 def _investor(session: Session, user: User, ref: str | None) -> Investor:
     """The investor whose page this is: the caller's own, or (staff) the one named."""
-    require_role(user, *PAGE_ROLES)
     if not ref:
         if user.role is Role.INVESTOR and user.investor_id is not None:
-            return session.get(Investor, user.investor_id)
+            return session.get_one(Investor, user.investor_id)
         if user.role is Role.INVESTOR:
             raise errors.Forbidden("this account is not linked to an investor",
                                    role=user.role.value)
@@ -92,7 +93,7 @@ def _requests(session: Session, investor: Investor) -> list[dict[str, Any]]:
 
 @router.get("/my", response_class=HTMLResponse,
             summary="An investor's units and allocation requests (staff: ?investor=<ref>)")
-def investor_home(session: SessionDep, settings: SettingsDep, user: CurrentUser,
+def investor_home(session: SessionDep, settings: SettingsDep, user: PageUser,
                   investor: InvestorRef = None, lang: Lang = "fa") -> HTMLResponse:
     row = _investor(session, user, investor)
     return HTMLResponse(render_investor_home(
@@ -104,7 +105,7 @@ def investor_home(session: SessionDep, settings: SettingsDep, user: CurrentUser,
 
 @router.get("/my/requests/new", response_class=HTMLResponse,
             summary="The allocation-request form: pick plots on a map, describe the needs")
-def request_form(session: SessionDep, settings: SettingsDep, user: CurrentUser,
+def request_form(session: SessionDep, settings: SettingsDep, user: PageUser,
                  investor: InvestorRef = None, lang: Lang = "fa") -> HTMLResponse:
     row = _investor(session, user, investor)
     districts = session.execute(sa.select(District.code, District.name_fa, District.name_en)

@@ -31,9 +31,10 @@ def _with_viewer_details(session: Session, layers: ZoneLayers, user: User | None
     if units.empty:
         return
     allowed = [may_see_investor(user, i) for i in units["investor_id"]]
-    names = dict(session.execute(sa.select(Investor.id, Investor.name_fa).where(
-        Investor.id.in_({int(i) for i, ok in zip(units["investor_id"], allowed, strict=True)
-                         if ok}))).all()) if any(allowed) else {}
+    names: dict[int, str] = {i: name for i, name in session.execute(
+        sa.select(Investor.id, Investor.name_fa).where(Investor.id.in_(
+            {int(i) for i, ok in zip(units["investor_id"], allowed, strict=True) if ok})))
+    } if any(allowed) else {}
     units["investor"] = [names.get(int(i)) if ok else None
                          for i, ok in zip(units["investor_id"], allowed, strict=True)]
     units["page"] = allowed

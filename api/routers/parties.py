@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated, Any
 
 import sqlalchemy as sa
 from fastapi import APIRouter, Query, Request
-from pydantic import BaseModel, ConfigDict
 from sqlalchemy.orm import selectinload
 
 from api.deps import SessionDep
 from api.paging import Page, PageDep, fetch_page
+from api.schemas.parties import InvestorPublic, UnitPublic
 from api.security import CurrentUser
 from zones import errors
 from zones.model import (
@@ -27,38 +26,6 @@ from zones.services.access import visible_investors, visible_units
 from zones.text import normalize
 
 router = APIRouter(tags=["parties"])
-
-
-class InvestorPublic(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    ref: str
-    kind: str
-    name_fa: str
-    name_en: str | None
-    nationality: str
-    national_id: str | None
-    email: str | None
-    phone: str | None
-
-
-class UnitPublic(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    ref: str
-    investor_ref: str
-    name_fa: str
-    name_en: str | None
-    isic4: str
-    products: list[dict[str, Any]]
-    employment_licensed: int | None
-    employment_actual: int | None
-    env_group: str | None
-    knowledge_based: bool
-    export_share: float | None
-    status: str
-    status_since: dt.date | None
-    dormancy_cause: str | None
 
 
 def _unit(unit: ProductionUnit) -> UnitPublic:

@@ -6,112 +6,45 @@ forbid unknown fields, so ids, statuses, owners and timestamps can never be set 
 
 from __future__ import annotations
 
-import datetime as dt
-from typing import Annotated, Any
+from typing import Annotated
 
 import sqlalchemy as sa
 from fastapi import APIRouter, Path
-from pydantic import EmailStr, Field
 
 from api.deps import WriteSessionDep
-from api.params import Input
-from api.routers.parties import InvestorPublic, UnitPublic, _unit
-from api.security import CurrentUser, require_role
+from api.routers.parties import _unit
+from api.schemas.parties import (
+    CONTACT_FIELDS,
+    InvestorCreate,
+    InvestorPublic,
+    InvestorUpdate,
+    UnitCreate,
+    UnitPublic,
+    UnitUpdate,
+)
+from api.security import CurrentUser, require, require_role
 from zones import errors
-from zones.model import EnvGroup, Investor, PartyKind, ProductionUnit, Role
+from zones.model import Investor, ProductionUnit, Role, User
 from zones.security import STAFF_ROLES
 from zones.services import parties
 from zones.services.access import visible_investors, visible_units
 
 router = APIRouter(tags=["parties"])
 Ref = Annotated[str, Path(max_length=32)]
-RefField = Annotated[str, Field(min_length=2, max_length=32, pattern=r"^[\w\-/.]+$",
-                                examples=["INV-132"])]
-Reason = Annotated[str, Field(min_length=3, max_length=1000,
-                              description="Why (letter or decision reference): audited")]
+Staff = Annotated[User, require(*STAFF_ROLES)]
 
 
-class Contact(Input):
-    email: EmailStr | None = None
-    phone: str | None = Field(None, max_length=50, pattern=r"^[+\d۰-۹٠-٩ ()\-]+$")
-    address: str | None = Field(None, max_length=500)
-
-
-class InvestorCreate(Contact):
-    ref: RefField
-    kind: PartyKind
-    name_fa: str = Field(min_length=2, max_length=300)
-    name_en: str | None = Field(None, max_length=300)
-    nationality: str = Field(min_length=2, max_length=2, pattern=r"^[A-Z]{2}$",
-                             description="ISO 3166-1 alpha-2", examples=["IR"])
-    national_id: str | None = Field(None, max_length=32)
-    reason: Reason
-
-
-class InvestorUpdate(Contact):
-    name_fa: str = Field(None, min_length=2, max_length=300)  # not null (see Input)
-    name_en: str | None = Field(None, max_length=300)
-    national_id: str | None = Field(None, max_length=32)
-    reason: Reason
-
-
-CONTACT_FIELDS = frozenset(Contact.model_fields)
-
-
-class UnitCreate(Input):
-    ref: RefField
-    investor_ref: RefField
-    name_fa: str = Field(min_length=2, max_length=300)
-    name_en: str | None = Field(None, max_length=300)
-    isic4: str = Field(pattern=r"^\d{4}$", description="ISIC Rev.4 class", examples=["1079"])
-    products: list[dict[str, Any]] = Field(default_factory=list, max_length=50)
-    employment_licensed: int | None = Field(None, ge=0, le=100_000)
-    env_group: EnvGroup | None = None
-    knowledge_based: bool = False
-    export_share: float | None = Field(None, ge=0, le=1)
-    investment_rial: int | None = Field(None, ge=0, le=10**15)
-    investment_usd: int | None = Field(None, ge=0, le=10**15)
-    establishment_licence_no: str | None = Field(None, max_length=64)
-    establishment_licence_date: dt.date | None = None
-    establishment_licence_expiry: dt.date | None = None
-    reason: Reason
-
-
-class UnitUpdate(Input):
-    """Fields typed without ``None`` may be left out but not sent as null (see Input)."""
-
-    name_fa: str = Field(None, min_length=2, max_length=300)
-    name_en: str | None = Field(None, max_length=300)
-    isic4: str = Field(None, pattern=r"^\d{4}$")
-    products: list[dict[str, Any]] = Field(None, max_length=50)
-    employment_licensed: int | None = Field(None, ge=0, le=100_000)
-    employment_actual: int | None = Field(None, ge=0, le=100_000)
-    env_group: EnvGroup | None = None
-    knowledge_based: bool = Field(None)
-    export_share: float | None = Field(None, ge=0, le=1)
-    investment_rial: int | None = Field(None, ge=0, le=10**15)
-    investment_usd: int | None = Field(None, ge=0, le=10**15)
-    establishment_licence_no: str | None = Field(None, max_length=64)
-    establishment_licence_date: dt.date | None = None
-    establishment_licence_expiry: dt.date | None = None
-    operating_licence_no: str | None = Field(None, max_length=64)
-    operating_licence_date: dt.date | None = None
-    reason: Reason
-
-
-def _audit(session: WriteSessionDep, user: CurrentUser, reason: str) -> None:
+def _audit(session: WriteSessionDep, user: User, reason: str) -> None:
     session.info.update(actor=user.username, actor_id=user.id, reason=reason)
 
 
 @router.post("/investors", response_model=InvestorPublic, status_code=201,
              summary="Register an investor (staff and up)")
-def post_investor(body: InvestorCreate, user: CurrentUser,
+def post_investor(body: InvestorCreate, user: Staff,
                   session: WriteSessionDep) -> InvestorPublic:
-    require_role(user, *STAFF_ROLES)
     _audit(session, user, body.reason)
     investor = parties.create_investor(session=session,
                                        values=body.model_dump(exclude={"reason"}))
-    session.commit()
     return InvestorPublic.model_validate(investor)
 
 
@@ -129,14 +62,12 @@ def patch_investor(ref: Ref, body: InvestorUpdate, user: CurrentUser,
                                fields=sorted(set(changes) - CONTACT_FIELDS))
     _audit(session, user, body.reason)
     parties.update_investor(session=session, investor=investor, changes=changes)
-    session.commit()
     return InvestorPublic.model_validate(investor)
 
 
 @router.post("/units", response_model=UnitPublic, status_code=201,
              summary="Register a production unit for an investor (staff and up)")
-def post_unit(body: UnitCreate, user: CurrentUser, session: WriteSessionDep) -> UnitPublic:
-    require_role(user, *STAFF_ROLES)
+def post_unit(body: UnitCreate, user: Staff, session: WriteSessionDep) -> UnitPublic:
     investor = session.scalar(sa.select(Investor).where(Investor.ref == body.investor_ref))
     if investor is None:
         raise errors.InvalidInput(f"no investor {body.investor_ref!r}",
@@ -144,7 +75,6 @@ def post_unit(body: UnitCreate, user: CurrentUser, session: WriteSessionDep) -> 
     _audit(session, user, body.reason)
     unit = parties.create_unit(session=session, investor=investor,
                                values=body.model_dump(exclude={"reason", "investor_ref"}))
-    session.commit()
     return _unit(unit)
 
 
@@ -156,9 +86,10 @@ def patch_unit(ref: Ref, body: UnitUpdate, user: CurrentUser,
                                                           visible_units(user)))
     if unit is None:
         raise errors.NotFound(f"no unit {ref!r}", unit=ref)
+    # After the visibility check, not a dependency: a unit the caller may not see is a
+    # 404 (as GET answers) before being a 403.
     require_role(user, *STAFF_ROLES)
     _audit(session, user, body.reason)
     parties.update_unit(session=session, unit=unit,
                         changes=body.model_dump(exclude_unset=True, exclude={"reason"}))
-    session.commit()
     return _unit(unit)

@@ -14,10 +14,10 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Cookie, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from pydantic import BaseModel
 
 from api.deps import SettingsDep, WriteSessionDep
 from api.routers.auth import client_address
+from api.schemas.auth import WebSession
 from api.security import CSRF_FIELD, SESSION_COOKIE, CurrentUser, session_cookie
 from maps.pages import render_login_page
 from zones import errors
@@ -28,14 +28,7 @@ from zones.settings import Settings
 router = APIRouter(tags=["auth"])
 LOGIN_CSRF_COOKIE = "zones_login_csrf"
 Lang = Literal["fa", "en"]
-
-
-class WebSession(BaseModel):
-    username: str
-    display_name: str
-    role: str
-    investor_id: int | None
-    csrf_token: str
+LOCATION = {"description": "Where the browser goes next", "schema": {"type": "string"}}
 
 
 def _safe_next(target: str | None) -> str:
@@ -70,10 +63,13 @@ def login_page(settings: SettingsDep, lang: Annotated[Lang, Query()] = "fa",
 
 
 @router.post("/login", response_class=RedirectResponse, status_code=303,
-             responses={303: {"description": "Signed in; on to `next`"},
+             responses={303: {"description": "Signed in; on to `next`",
+                              "headers": {"Location": LOCATION, "Set-Cookie": {
+                                  "description": f"`{SESSION_COOKIE}`: the browser session",
+                                  "schema": {"type": "string"}}}},
                         429: {"description": "Too many failed sign-ins: the form again, "
                                              "with how long to wait (`Retry-After`)",
-                              "content": {"text/html": {}}}},
+                              "content": {"text/html": {"schema": {"type": "string"}}}}},
              summary="Sign in from the login form (sets the session cookie)")
 def login(
     request: Request,
@@ -93,6 +89,7 @@ def login(
         user = authenticate(session=session, username=username, password=password,
                             address=client_address(request), settings=settings)
     except errors.InvalidCredentials:
+        # Answered, not raised: the request's unit of work commits the recorded failure.
         return RedirectResponse(f"/login?lang={lang}&failed=true", status_code=303)
     except errors.LoginThrottled as exc:
         # The form again, saying how long to wait; a person reads it, a script the status.
@@ -104,7 +101,8 @@ def login(
     session.info["actor"] = user.username
     _, text = issue_token(session=session, user=user, name="web session",
                           lifetime=dt.timedelta(hours=settings.session_hours))
-    session.commit()
+    # The token is committed with the request's unit of work, before this response (and
+    # its cookie) is sent.
     response = RedirectResponse(_safe_next(next), status_code=303)
     response.set_cookie(SESSION_COOKIE, text, max_age=int(settings.session_hours * 3600),
                         httponly=True, samesite="lax", secure=settings.secure_cookies,
@@ -114,14 +112,14 @@ def login(
 
 
 @router.post("/logout", status_code=303, response_class=RedirectResponse,
-             responses={303: {"description": "Signed out; back to the map"}},
+             responses={303: {"description": "Signed out; back to the map",
+                              "headers": {"Location": LOCATION}}},
              summary="Sign out: the session token is revoked and the cookie cleared")
 def logout(session: WriteSessionDep, settings: SettingsDep, user: CurrentUser,
            cookie: Annotated[str | None, Depends(session_cookie)]) -> Response:
     if cookie is not None:
         session.info["actor"] = user.username
         end_session(session=session, text=cookie, user=user)
-        session.commit()
     response = RedirectResponse("/", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path=_cookie_path(settings))
     return response

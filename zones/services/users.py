@@ -58,11 +58,12 @@ def authenticate(*, session: Session, username: str, password: str, address: str
     Raises :class:`~zones.errors.LoginThrottled` while the account or ``address`` (the
     client's IP) has too many recent failures, without checking the password: the right
     one is refused too, or the throttle would only slow a guesser down. Raises
-    :class:`~zones.errors.InvalidCredentials` otherwise, after recording the failure and
-    committing it (the request fails, the count must not). A success clears the account's
-    failures; the caller commits it with the token it issues.
+    :class:`~zones.errors.InvalidCredentials` otherwise, after recording the failure in
+    ``session``: the sign-in fails but the count must not, so the caller commits it all the
+    same (an API handler answers the error instead of raising it). A success clears the
+    account's failures; the caller commits it with the token it issues.
     """
-    name = fold(username)[:150]
+    name = (fold(username) or "")[:150]
     # On PostGIS the account's row is locked (FOR NO KEY UPDATE: token inserts still
     # reference it) so parallel guesses at one account are counted one after another;
     # SpatiaLite's write transactions are serial already.
@@ -109,7 +110,7 @@ def _record_failure(*, session: Session, username: str, address: str,
     session.execute(sa.delete(LoginFailure).where(
         LoginFailure.at <= now - dt.timedelta(seconds=settings.login_window_s)))
     session.add(LoginFailure(username=username, address=address[:64], at=now))
-    session.commit()
+    session.flush()
 
 
 def issue_token(*, session: Session, user: User, name: str,
@@ -185,7 +186,9 @@ def change_password(*, session: Session, user: User, current: str, new: str, add
                     settings: Settings, keep_token_id: int | None) -> int:
     """The user's own change: the current password proves it is them, not a stolen cookie.
 
-    A wrong current password counts as a failed sign-in (the same throttle). Every other
+    A wrong current password counts as a failed sign-in (the same throttle): it raises
+    :class:`~zones.errors.InvalidCredentials` after recording the failure in ``session``,
+    which the caller commits all the same, as for :func:`authenticate`. Every other
     live session and API token of the user is revoked, so a stolen credential dies with
     the old password; ``keep_token_id`` (the one making the change) stays. Returns how
     many were revoked.
