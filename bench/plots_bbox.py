@@ -40,9 +40,9 @@ RAW = {
     ),
     "postgis": (
         "SELECT p.id, p.code, p.status, p.land_use, p.area_m2, ST_AsGeoJSON(p.geom) FROM plot p "
-        # PostgreSQL's own placeholders: the engine's connections use psycopg's RawCursor.
-        "WHERE p.valid_to IS NULL AND p.geom && ST_MakeEnvelope($1, $2, $3, $4, 4326) "
-        "AND ST_Intersects(p.geom, ST_MakeEnvelope($5, $6, $7, $8, 4326)) "
+        # psycopg's own placeholders: the raw connection's cursor is psycopg's default one.
+        "WHERE p.valid_to IS NULL AND p.geom && ST_MakeEnvelope(%s, %s, %s, %s, 4326) "
+        "AND ST_Intersects(p.geom, ST_MakeEnvelope(%s, %s, %s, %s, 4326)) "
         "ORDER BY p.id LIMIT 1001"
     ),
 }

@@ -32,13 +32,12 @@ import socket
 import subprocess
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import morecantile
 import psycopg
-import psycopg.sql
 import sqlalchemy as sa
 
 from bench.common import PG_ADMIN, fresh_postgis
@@ -66,13 +65,11 @@ FROM (SELECT id, code, status, ST_AsMVTGeom(ST_Transform(geom, 3857),
 """
 
 
-def _inline(statement: str, params: Sequence[Any], conn: psycopg.Connection) -> str:
-    """PostgreSQL's ``$n`` placeholders (the engine's paramstyle) replaced by literals
-    quoted by psycopg itself."""
-    def literal(match: re.Match[str]) -> str:
-        return psycopg.sql.Literal(params[int(match.group(1)) - 1]).as_string(conn)
-
-    return re.sub(r"\$(\d+)\b", literal, statement) + ";"
+def _inline(statement: str, params: Mapping[str, Any] | Sequence[Any],
+            conn: psycopg.Connection) -> str:
+    """The statement's ``%(name)s`` placeholders (the engine's paramstyle) replaced by
+    literals quoted by psycopg itself."""
+    return psycopg.ClientCursor(conn).mogrify(statement, params) + ";"
 
 
 def _service_sql(url: str, box: tuple[float, ...], tile: morecantile.Tile) -> dict[str, str]:

@@ -38,7 +38,6 @@ zones.errors.InvalidTile: no tile 1/2/0: at zoom 1, x and y must be 0..1
 
 from __future__ import annotations
 
-import functools
 import logging
 import threading
 import time
@@ -165,50 +164,15 @@ def render_tile(session: Session, z: int, x: int, y: int, *, plot_min_zoom: int,
     bbox = tuple(TMS.bounds(tile))
     if z < plot_min_zoom:
         return _render_overview(session, tile, bbox)
-    if backend.name(session) == "postgis":
-        return _render_postgis(session, tile, bbox, max_features)
-    return _render_spatialite(session, tile, bbox, max_features)
+    encoded = backend.mvt_tile(session, layers, tile.z, tile.x, tile.y, bbox,
+                               max_features=max_features, extent=EXTENT, buffer=BUFFER)
+    if encoded is not None:  # PostGIS: one statement, ST_AsMVT per layer
+        return encoded
+    return _render_python(session, tile, bbox, max_features)
 
 
-def _render_postgis(session: Session, tile: morecantile.Tile, bbox: tuple[float, ...],
-                    max_features: int) -> bytes:
-    """One statement: each layer is ``ST_AsMVT`` over its clipped rows, concatenated."""
-    params = {"z": tile.z, "x": tile.x, "y": tile.y, "cap": max_features,
-              **dict(zip(("x0", "y0", "x1", "y1"), bbox, strict=True))}
-    return bytes(session.execute(_postgis_statement(), params).scalar_one() or b"")
-
-
-@functools.cache
-def _postgis_statement() -> sa.Select[Any]:
-    """Built once with bound parameters: a tile request only binds z/x/y, bounds and cap."""
-    # literal_execute: values are inlined at execution (the compiled form stays cached), so
-    # PostgreSQL plans each tile for its bounds instead of reusing a generic plan.
-    z, x, y, cap = (sa.bindparam(k, type_=sa.Integer, literal_execute=True)
-                    for k in ("z", "x", "y", "cap"))
-    bounds = tuple(sa.bindparam(k, type_=sa.Float, literal_execute=True)
-                   for k in ("x0", "y0", "x1", "y1"))
-    envelope = func.ST_TileEnvelope(z, x, y)
-    encoded = []
-    for layer in layers():
-        box = func.ST_MakeEnvelope(*bounds, 4326)
-        # The cap applies before clipping, so the encoder never sees more than cap rows.
-        found = (layer.properties.add_columns(layer.geom.label("source"))
-                 .where(layer.geom.op("&&")(box), func.ST_Intersects(layer.geom, box))
-                 .limit(cap).subquery(f"{layer.name}_found"))
-        mvt_geom = func.ST_AsMVTGeom(func.ST_Transform(found.c.source, WEB_MERCATOR),
-                                     envelope, EXTENT, BUFFER, True).label("geom")
-        columns = [c for c in found.c if c.key != "source"]
-        clipped = sa.select(*columns, mvt_geom).subquery(f"{layer.name}_clipped")
-        # ST_AsMVTGeom gives NULL for features that collapse below one tile unit.
-        rows = (sa.select(clipped).where(clipped.c.geom.is_not(None))
-                .order_by(clipped.c.id).subquery(layer.name))
-        mvt = func.ST_AsMVT(rows.table_valued(), layer.name, EXTENT, "geom")
-        encoded.append(sa.select(func.coalesce(mvt, b"")).scalar_subquery())
-    return sa.select(sa.type_coerce(encoded[0].op("||")(encoded[1]), sa.LargeBinary))
-
-
-def _render_spatialite(session: Session, tile: morecantile.Tile, bbox: tuple[float, ...],
-                       max_features: int) -> bytes:
+def _render_python(session: Session, tile: morecantile.Tile, bbox: tuple[float, ...],
+                   max_features: int) -> bytes:
     """Select through the R*Tree, project and clip vectorized, encode in Python."""
     found = []
     for layer in layers():

@@ -105,12 +105,12 @@ def test_database_written_geojson_equals_the_python_writer(demo_session) -> None
     """On PostGIS the page is written by the database; both writers must say the same."""
     import json
 
-    from api.geojson import _feature_texts, feature_page
     from zones import frames
+    from zones.features import feature_page, feature_texts
 
     stmt = frames.plot_select(limit=51)
     result = demo_session.execute(stmt)
-    by_python = [json.loads(t + "}") for t in _feature_texts(list(result.keys()), result.all())]
+    by_python = [json.loads(t + "}") for t in feature_texts(list(result.keys()), result.all())]
     page = feature_page(demo_session, stmt, limit=50)
     served = json.loads(f"[{page.features}]")
     assert page.returned == 50 and page.more

@@ -37,7 +37,10 @@ def head() -> str:
     """The newest revision the code knows."""
     from alembic.script import ScriptDirectory
 
-    return ScriptDirectory.from_config(alembic_config(None)).get_current_head()
+    found = ScriptDirectory.from_config(alembic_config(None)).get_current_head()
+    if found is None:  # only without any revision script
+        raise RuntimeError(f"no migration found in {MIGRATIONS}")
+    return found
 
 
 def current(engine: Engine) -> str | None:

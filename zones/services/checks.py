@@ -54,19 +54,8 @@ def run_checks(session: Session) -> list[Violation]:
 
 
 def _rules_installed(session: Session) -> list[Violation]:
-    if backend.name(session) == "postgis":
-        triggers = set(session.scalars(sa.text(
-            "SELECT tgname FROM pg_trigger WHERE tgrelid = 'plot'::regclass")))
-        indexes = set(session.scalars(sa.text("SELECT indexname FROM pg_indexes")))
-        wanted_triggers = {"plot_rules"}
-    else:
-        triggers = set(session.scalars(sa.text(
-            "SELECT name FROM sqlite_master WHERE type = 'trigger'")))
-        indexes = set(session.scalars(sa.text(
-            "SELECT name FROM sqlite_master WHERE type = 'index'")))
-        wanted_triggers = {"plot_rules_insert", "plot_rules_update"}
-    missing = sorted((wanted_triggers - triggers)
-                     | ({"uq_allocation_active_plot", "uq_plot_current_code"} - indexes))
+    missing = backend.missing_rules(
+        session, indexes=("uq_allocation_active_plot", "uq_plot_current_code"))
     return [Violation("rules_missing", f"database rule {m} is missing") for m in missing]
 
 

@@ -26,6 +26,7 @@ import shapely
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from zones.db import backend
 from zones.frames import frame, wkb
 from zones.model import (
     Allocation,
@@ -271,17 +272,10 @@ def _adjacency(session: Session, request: AllocationRequest, feats: _Features,
 
 
 def candidate_ids(session: Session, where: Any) -> np.ndarray:
-    """Ids of the plots matching ``where``, fetched as one aggregated value.
-
-    Tens of thousands of one-column rows cost far more in the driver than in the
-    database (~10× at 60k ids on PostGIS), so the ids come back as one array (PostGIS
-    ``array_agg``) or one comma-separated text (SpatiaLite ``group_concat``).
-    """
-    if session.get_bind().dialect.name == "postgresql":
-        found = session.scalar(sa.select(sa.func.array_agg(Plot.id)).where(where))
-        return np.asarray(found or [], dtype=np.int64)
-    text = session.scalar(sa.select(sa.func.group_concat(Plot.id)).where(where))
-    return np.asarray(text.split(",") if text else [], dtype=np.int64)
+    """Ids of the plots matching ``where``, fetched as one aggregated value
+    (:func:`zones.db.backend.id_array`: tens of thousands of one-column rows cost far
+    more in the driver than in the database)."""
+    return backend.id_array(session, Plot.id, where)
 
 
 def match(*, session: Session, request: AllocationRequest, settings: Settings, limit: int = 20,
