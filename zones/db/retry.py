@@ -19,20 +19,9 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from zones import errors
-from zones.db.backend import translate
+from zones.db.backend import transient, translate
 
 T = TypeVar("T")
-RETRYABLE_SQLSTATES = frozenset({"40001", "40P01"})  # serialization failure, deadlock
-
-
-def transient(exc: DBAPIError) -> bool:
-    """Whether running the transaction again may succeed."""
-    if exc.connection_invalidated:  # the server restarted or dropped us: a new connection
-        return True
-    if getattr(exc.orig, "sqlstate", None) in RETRYABLE_SQLSTATES:
-        return True
-    message = str(exc.orig).lower()
-    return "database is locked" in message or "database is busy" in message
 
 
 def retrying(session: Session, work: Callable[[], T], attempts: int) -> T:

@@ -194,6 +194,13 @@ def translate(exc: DBAPIError) -> errors.ZonesError | None:
     return None
 
 
+def transient(exc: DBAPIError) -> bool:
+    """Whether running the transaction again may succeed: a deadlock, a serialization
+    failure, a busy SQLite, or a connection the server dropped (a new one is taken)."""
+    return (exc.connection_invalidated or postgis.transient(exc.orig)
+            or spatialite.transient(exc.orig))
+
+
 def lock_timed_out(exc: DBAPIError) -> bool:
     """Whether the statement gave up waiting for a lock: PostgreSQL's ``lock_timeout``
     (SQLSTATE 55P03) or SQLite's busy timeout. Nothing of the transaction was kept."""

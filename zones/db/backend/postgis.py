@@ -53,6 +53,12 @@ def probe_connect_args(connect_timeout_s: int) -> dict[str, Any]:
 
 # --- errors -------------------------------------------------------------------------------
 
+def transient(orig: BaseException | None) -> bool:
+    """A serialization failure or a deadlock (SQLSTATE 40001, 40P01): worth running the
+    transaction again."""
+    return getattr(orig, "sqlstate", None) in ("40001", "40P01")
+
+
 def lock_timed_out(orig: BaseException | None) -> bool:
     """PostgreSQL's ``lock_timeout`` expired (SQLSTATE 55P03)."""
     return getattr(orig, "sqlstate", None) == "55P03"

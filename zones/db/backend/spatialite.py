@@ -88,6 +88,12 @@ def probe_connect_args(connect_timeout_s: int) -> dict[str, Any]:
 
 # --- errors -------------------------------------------------------------------------------
 
+def transient(orig: BaseException | None) -> bool:
+    """Another writer held the database: worth running the transaction again."""
+    message = str(orig).lower()
+    return "database is locked" in message or "database is busy" in message
+
+
 def lock_timed_out(orig: BaseException | None) -> bool:
     """SQLite's busy timeout expired: "database is locked"."""
     return type(orig).__name__ == "OperationalError" and "database is locked" in str(orig)
