@@ -130,7 +130,8 @@ def quote(*, session: Session, unit: ProductionUnit, year: int) -> Quote:
     """Compute (without writing) the levy for ``unit`` in Jalali ``year``."""
     first, last = year_bounds(year)
     plan = session.scalar(sa.select(RevivalPlan).where(RevivalPlan.unit_id == unit.id))
-    if plan is None or plan.status is not PlanStatus.CLOSED or plan.outcome not in LIABLE:
+    if (plan is None or plan.status is not PlanStatus.CLOSED or plan.outcome not in LIABLE
+            or plan.outcome_on is None):  # a closed plan always has its outcome date
         raise _not_due(unit, year, "no_liable_outcome")
     if unit.status in PRODUCING:
         raise _not_due(unit, year, "unit_producing")

@@ -267,11 +267,13 @@ def point_zero(*, session: Session, today: dt.date, months: int = 12) -> dict[st
         .join(RevivalPlan, Obstacle.plan_id == RevivalPlan.id)
         .where(open_plan, RevivalAction.status.in_(UNFINISHED))
         .group_by(RevivalAction.agency).order_by(RevivalAction.agency)).all()
-    plans = dict(session.execute(sa.select(RevivalPlan.status, sa.func.count())
-                                 .group_by(RevivalPlan.status)).all())
-    outcomes = dict(session.execute(sa.select(RevivalPlan.outcome, sa.func.count())
-                                    .where(RevivalPlan.outcome.is_not(None))
-                                    .group_by(RevivalPlan.outcome)).all())
+    plans: dict[PlanStatus, int] = {
+        s: n for s, n in session.execute(sa.select(RevivalPlan.status, sa.func.count())
+                                         .group_by(RevivalPlan.status))}
+    outcomes: dict[PlanOutcome | None, int] = {
+        o: n for o, n in session.execute(sa.select(RevivalPlan.outcome, sa.func.count())
+                                         .where(RevivalPlan.outcome.is_not(None))
+                                         .group_by(RevivalPlan.outcome))}
     days = month_ends(today, months)
     over_time = dormant_on(session=session, days=days)
     return {

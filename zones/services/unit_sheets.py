@@ -353,10 +353,10 @@ def _plan_or_write(session: Session, found: dict[str, list[tuple[int, dict[str, 
                 investors[values["ref"]] = create_investor(session=session, values=values)
     units = {u.ref: u for u in session.scalars(sa.select(ProductionUnit))}
     for _, values in found.get("units", []):
-        current = units.get(values["ref"])
-        (report.updated if current else report.created)["units"] += 1
+        unit = units.get(values["ref"])
+        (report.updated if unit else report.created)["units"] += 1
         if write:
-            _write_unit(session, current, values, investors, actor_id, today)
+            _write_unit(session, unit, values, investors, actor_id, today)
     report.written = write
 
 
