@@ -15,242 +15,69 @@ from typing import Annotated, Any, Literal
 import shapely
 import sqlalchemy as sa
 from fastapi import APIRouter, Header, Path, Query, Request, Response
-from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.orm import Session
 
 from api.deps import SessionDep, SettingsDep, WriteSessionDep
 from api.geojson import GEOJSON, GeoJSONResponse
 from api.paging import Page, PageDep, fetch_page
-from api.security import CurrentUser, require_role
+from api.schemas.requests import (
+    MATCHES_GEOJSON,
+    Approve,
+    LotteryDraw,
+    LotteryPublic,
+    MatchesPublic,
+    MatchPublic,
+    OverdueObligation,
+    PlotRef,
+    Ranked,
+    Reason,
+    Reject,
+    RequestCreate,
+    RequestPublic,
+    ReservationPublic,
+    Reserve,
+    Review,
+    ScorePublic,
+    StatusStep,
+)
+from api.security import CurrentUser, require
 from zones import errors
 from zones.model import (
     AllocationRequest,
     District,
-    EnvGroup,
-    ExpansionKind,
     Investor,
     Plot,
-    ProductionUnit,
-    RequestPurpose,
     RequestStatus,
     Reservation,
     Role,
     User,
-    utcnow,
 )
 from zones.security import STAFF_ROLES
 from zones.services import decisions, matching, requests, scoring
 from zones.services.access import investor_filter
 from zones.services.plots import find_plot
+from zones.services.request_views import RequestView, request_views, with_details
 from zones.text import jalali, normalize
 
 router = APIRouter(tags=["allocation requests"])
 Code = Annotated[str, Path(max_length=64)]
-WG = (Role.WORKING_GROUP,)
+Staff = Annotated[User, require(*STAFF_ROLES)]
+WorkingGroup = Annotated[User, require(Role.WORKING_GROUP)]
 
 
-class PlotRef(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    district: str = Field(max_length=32)
-    code: str = Field(max_length=64)
-
-
-class RequestCreate(BaseModel):
-    """An allocation request. ``investor_ref`` is for staff filing on an investor's behalf."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    investor_ref: str | None = Field(None, max_length=32)
-    idempotency_key: str | None = Field(None, min_length=1, max_length=100,
-                                        description="Or the Idempotency-Key header")
-    purpose: RequestPurpose
-    unit_ref: str | None = Field(None, max_length=32, description="Unit to expand")
-    expansion_kind: ExpansionKind | None = None
-    isic4: str = Field(pattern=r"^\d{4}$", description="ISIC Rev.4 class")
-    env_group: EnvGroup
-    area_min_m2: float = Field(gt=0, le=10_000_000)
-    area_max_m2: float = Field(gt=0, le=10_000_000)
-    power_kva: float | None = Field(None, ge=0, le=1_000_000)
-    water_m3_day: float | None = Field(None, ge=0, le=1_000_000)
-    needs_gas: bool = False
-    needs_rail: bool = False
-    preferred_districts: list[str] = Field(default_factory=list, max_length=10)
-    preferred_plots: list[PlotRef] = Field(default_factory=list, max_length=20)
-    licence_no: str | None = Field(None, max_length=64, description="جواز تأسیس number")
-    licence_expiry: dt.date | None = None
-    investment_rial: int | None = Field(None, ge=0, le=10**18)
-    jobs: int | None = Field(None, ge=0, le=1_000_000)
-    export_share: float | None = Field(None, ge=0, le=1)
-    knowledge_based: bool = False
-    note: str | None = Field(None, max_length=2000)
-
-
-class ScorePublic(BaseModel):
-    criterion: str
-    points: float
-    max_points: float
-    computed: bool
-    note: str | None
-    scored_by: str
-
-
-class StatusStep(BaseModel):
-    from_status: str | None
-    to_status: str
-    actor: str
-    reason: str | None
-    at: dt.datetime
-
-
-class ReservationPublic(BaseModel):
-    district: str
-    code: str
-    expires_at: dt.datetime
-    expires_jalali: str
-
-
-class RequestPublic(BaseModel):
-    id: int
-    investor_ref: str
-    unit_ref: str | None
-    status: RequestStatus
-    purpose: RequestPurpose
-    expansion_kind: ExpansionKind | None
-    isic4: str
-    env_group: EnvGroup
-    area_min_m2: float
-    area_max_m2: float
-    power_kva: float | None
-    water_m3_day: float | None
-    needs_gas: bool
-    needs_rail: bool
-    preferred_districts: list[str]
-    preferred_plots: list[PlotRef]
-    licence_no: str | None
-    licence_expiry: dt.date | None
-    licence_expiry_jalali: str
-    investment_rial: int | None
-    jobs: int | None
-    export_share: float | None
-    knowledge_based: bool
-    note: str | None
-    decision_ref: str | None
-    allocation_id: int | None
-    created_at: dt.datetime
-    reservation: ReservationPublic | None
-    total_score: float
-    scores: list[ScorePublic]
-    history: list[StatusStep]
-
-
-class Reason(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    reason: str | None = Field(None, max_length=1000)
-
-
-class Review(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    scores: dict[str, float] = Field(default_factory=dict, description="Staff criteria → points")
-    notes: dict[str, str] = Field(default_factory=dict)
-
-
-class Reserve(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    plot: PlotRef
-
-
-class Approve(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    decision_ref: str = Field(min_length=1, max_length=200, description="Working-group minute")
-    plot: PlotRef | None = Field(None, description="Needed when no plot is reserved")
-    start_date: dt.date | None = None
-
-
-class Reject(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    decision_ref: str = Field(min_length=1, max_length=200)
-    reason: str | None = Field(None, max_length=1000)
-
-
-class LotteryDraw(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    seed: int | None = Field(None, ge=0, lt=2**62, description="Omit for a random seed")
-
-
-class Ranked(BaseModel):
-    request_id: int
-    total_score: float
-
-
-class LotteryPublic(BaseModel):
-    id: int
-    district: str
-    code: str
-    seed: int
-    candidates: list[int]
-    result: list[int]
-    winner: int
-    by_score: list[Ranked]
-    at: dt.datetime
-
-
-class MatchPublic(BaseModel):
-    plot_id: int
-    district: str
-    code: str
-    area_m2: float
-    score: float
-    adjacent_m: float
-    components: dict[str, dict[str, Any]]
-
-
-class MatchesPublic(BaseModel):
-    request_id: int
-    candidates: int
-    excluded: dict[str, int]
-    expansion_only_districts: list[str]
-    items: list[MatchPublic]
-
-
-class OverdueObligation(BaseModel):
-    id: int
-    kind: str
-    due_date: dt.date
-    due_jalali: str
-    days_overdue: int
-    allocation_id: int
-    district: str
-    plot: str
-    investor_ref: str
-    investor_name_fa: str
-
-
-def _public(session: Any, request: AllocationRequest) -> RequestPublic:
-    now = utcnow()
-    investor = session.get(Investor, request.investor_id)
-    unit = session.get(ProductionUnit, request.unit_id) if request.unit_id else None
-    held = decisions.live_reservation(session, now=now, request_id=request.id)
-    reservation = None
-    if held is not None:
-        plot = session.get(Plot, held.plot_id)
-        district = session.get(District, plot.district_id)
-        reservation = ReservationPublic(district=district.code, code=plot.code,
-                                        expires_at=held.expires_at,
-                                        expires_jalali=jalali(held.expires_at))
+def _from_view(view: RequestView) -> RequestPublic:
+    request = view.request
+    held = view.reservation
+    reservation = None if held is None else ReservationPublic(
+        district=held.district, code=held.code, expires_at=held.expires_at,
+        expires_jalali=jalali(held.expires_at))
     data = {k: getattr(request, k) for k in (
         "id", "purpose", "expansion_kind", "isic4", "env_group", "area_min_m2", "area_max_m2",
         "power_kva", "water_m3_day", "needs_gas", "needs_rail", "preferred_districts",
         "licence_no", "licence_expiry", "investment_rial", "jobs", "export_share",
         "knowledge_based", "note", "decision_ref", "allocation_id", "created_at")}
     return RequestPublic(
-        **data, investor_ref=investor.ref, unit_ref=unit.ref if unit else None,
-        status=decisions.shown_status(session, request, now),
+        **data, investor_ref=view.investor_ref, unit_ref=view.unit_ref, status=view.status,
         preferred_plots=[PlotRef(district=d, code=c) for d, c in request.preferred_plots],
         licence_expiry_jalali=jalali(request.licence_expiry), reservation=reservation,
         total_score=round(sum(s.points for s in request.scores), 2),
@@ -261,7 +88,12 @@ def _public(session: Any, request: AllocationRequest) -> RequestPublic:
                             reason=h.reason, at=h.at) for h in request.history])
 
 
-def _load(session: Any, user: User, request_id: int) -> AllocationRequest:
+def _public(session: Session, request: AllocationRequest) -> RequestPublic:
+    """One request as the API shows it (a page of them: :func:`request_views`)."""
+    return _from_view(request_views(session, [request])[0])
+
+
+def _load(session: Session, user: User, request_id: int) -> AllocationRequest:
     """The request if ``user`` may see it; another investor's looks like a missing one."""
     row = session.scalar(sa.select(AllocationRequest).where(
         AllocationRequest.id == request_id,
@@ -271,7 +103,7 @@ def _load(session: Any, user: User, request_id: int) -> AllocationRequest:
     return row
 
 
-def _acting(session: Any, user: User) -> None:
+def _acting(session: Session, user: User) -> None:
     session.info.update(actor=user.username, actor_id=user.id)
 
 
@@ -296,7 +128,7 @@ def submit_request(body: RequestCreate, user: CurrentUser, session: WriteSession
         investor = session.scalar(sa.select(Investor).where(Investor.ref == body.investor_ref))
     elif user.role is Role.INVESTOR and user.investor_id is not None:
         investor = session.get(Investor, user.investor_id)
-        if body.investor_ref and body.investor_ref != investor.ref:
+        if investor is not None and body.investor_ref and body.investor_ref != investor.ref:
             investor = None  # filing for another investor: as if it did not exist
     else:
         raise errors.Forbidden(f"role {user.role.value} may not file requests",
@@ -310,7 +142,6 @@ def submit_request(body: RequestCreate, user: CurrentUser, session: WriteSession
     request, created = requests.submit(
         session=session, investor=investor, data=data, idempotency_key=key,
         actor=user.username, submitted_by_id=user.id, open_max=settings.requests_open_max)
-    session.commit()
     if not created:
         response.status_code = 200
     return _public(session, request)
@@ -340,8 +171,8 @@ def list_requests(
             sa.cast(r.preferred_districts, sa.String).contains(quoted, autoescape=True),
             sa.cast(r.preferred_plots, sa.String).contains(f"[{quoted},", autoescape=True),
             r.id.in_(reserved_there)))
-    rows, link = fetch_page(session, stmt, page, request)
-    return Page(items=[_public(session, row) for row in rows], next=link)
+    rows, link = fetch_page(session, with_details(stmt), page, request)
+    return Page(items=[_from_view(v) for v in request_views(session, rows)], next=link)
 
 
 @router.get("/requests/{request_id}", response_model=RequestPublic)
@@ -351,7 +182,8 @@ def get_request(request_id: RequestId, session: SessionDep, user: CurrentUser) -
 
 @router.get("/requests/{request_id}/matches", response_model=MatchesPublic,
             summary="Vacant plots ranked for the request, every score component explained",
-            responses={200: {"content": {GEOJSON: {}}}})
+            responses={200: {"content": {GEOJSON: {"schema": MATCHES_GEOJSON}},
+                             "description": "JSON, or with format=geojson the plots on a map"}})
 def get_matches(request_id: RequestId, session: SessionDep, user: CurrentUser,
                 settings: SettingsDep,
                 limit: Annotated[int, Query(ge=1, le=200)] = 20,
@@ -379,15 +211,13 @@ def withdraw_request(request_id: RequestId, body: Reason, session: WriteSessionD
     request = _load(session, user, request_id)
     _acting(session, user)
     requests.withdraw(session=session, request=request, actor=user.username, reason=body.reason)
-    session.commit()
     return _public(session, request)
 
 
 @router.post("/requests/{request_id}/review", response_model=RequestPublic,
              summary="Staff score a request; a submitted request goes under review")
 def review_request(request_id: RequestId, body: Review, session: WriteSessionDep,
-                   user: CurrentUser, settings: SettingsDep) -> RequestPublic:
-    require_role(user, *STAFF_ROLES)
+                   user: Staff, settings: SettingsDep) -> RequestPublic:
     request = _load(session, user, request_id)
     _acting(session, user)
     if request.status is RequestStatus.SUBMITTED:
@@ -399,7 +229,7 @@ def review_request(request_id: RequestId, body: Review, session: WriteSessionDep
                                          to="under_review")
     scoring.score(session=session, request=request, staff_scores=body.scores,
                   weights=settings.score_weights, actor=user.username, notes=body.notes)
-    session.commit()
+    session.flush()
     session.refresh(request)
     return _public(session, request)
 
@@ -407,8 +237,7 @@ def review_request(request_id: RequestId, body: Review, session: WriteSessionDep
 @router.post("/requests/{request_id}/reserve", response_model=RequestPublic,
              summary="Hold a plot for the request for the reservation time (staff)")
 def reserve_plot(request_id: RequestId, body: Reserve, session: WriteSessionDep,
-                 user: CurrentUser, settings: SettingsDep) -> RequestPublic:
-    require_role(user, *STAFF_ROLES)
+                 user: Staff, settings: SettingsDep) -> RequestPublic:
     request = _load(session, user, request_id)
     plot = find_plot(session=session, district_code=body.plot.district, code=body.plot.code)
     decisions.reserve(session=session, request_id=request.id, plot_id=plot.id,
@@ -420,8 +249,7 @@ def reserve_plot(request_id: RequestId, body: Reserve, session: WriteSessionDep,
 @router.post("/requests/{request_id}/release", response_model=RequestPublic,
              summary="Free the reserved plot and send the request back to review (staff)")
 def release_reservation(request_id: RequestId, body: Reason, session: WriteSessionDep,
-                        user: CurrentUser, settings: SettingsDep) -> RequestPublic:
-    require_role(user, *STAFF_ROLES)
+                        user: Staff, settings: SettingsDep) -> RequestPublic:
     request = _load(session, user, request_id)
     session.info.update(actor_id=user.id, reason=body.reason or "reservation released")
     decisions.release(session=session, request_id=request.id, actor=user.username,
@@ -434,17 +262,13 @@ def release_reservation(request_id: RequestId, body: Reason, session: WriteSessi
 @router.post("/requests/{request_id}/approve", response_model=RequestPublic,
              summary="Allocate the reserved (or named) plot: working group only")
 def approve_request(request_id: RequestId, body: Approve, session: WriteSessionDep,
-                    user: CurrentUser, settings: SettingsDep) -> RequestPublic:
-    require_role(user, *WG)
+                    user: WorkingGroup, settings: SettingsDep) -> RequestPublic:
     request = _load(session, user, request_id)
     plot_id = None
     if body.plot is not None:
         plot_id = find_plot(session=session, district_code=body.plot.district,
                             code=body.plot.code).id
     session.info.update(actor_id=user.id, reason=body.decision_ref)
-    # End the read transaction: with none open, an approval on PostGIS is a look and one
-    # write, holding no transaction between round trips (decisions._decided_at_a_glance).
-    session.commit()
     decisions.approve(session=session, request_id=request.id, actor=user.username,
                       decision_ref=normalize(body.decision_ref) or "", plot_id=plot_id,
                       start_date=body.start_date, settings=settings)
@@ -455,27 +279,23 @@ def approve_request(request_id: RequestId, body: Approve, session: WriteSessionD
 @router.post("/requests/{request_id}/reject", response_model=RequestPublic,
              summary="Reject a request: working group only")
 def reject_request(request_id: RequestId, body: Reject, session: WriteSessionDep,
-                   user: CurrentUser) -> RequestPublic:
-    require_role(user, *WG)
+                   user: WorkingGroup) -> RequestPublic:
     request = _load(session, user, request_id)
     _acting(session, user)
     requests.reject(session=session, request=request, actor=user.username,
                     decision_ref=body.decision_ref, reason=body.reason)
-    session.commit()
     return _public(session, request)
 
 
 @router.post("/plots/{district}/{code}/lottery", response_model=LotteryPublic, status_code=201,
              summary="Draw among requests competing for a plot; seed and result recorded")
 def draw_lottery(district: Code, code: Code, body: LotteryDraw, session: WriteSessionDep,
-                 user: CurrentUser) -> LotteryPublic:
-    require_role(user, *WG)
+                 user: WorkingGroup) -> LotteryPublic:
     plot = find_plot(session=session, district_code=district, code=code)
     _acting(session, user)
     ranked = decisions.competitors(session, plot)
     drawn = decisions.draw_lottery(session=session, plot=plot, actor=user.username,
                                    seed=body.seed)
-    session.commit()
     return LotteryPublic(id=drawn.id, district=normalize(district) or "", code=plot.code,
                          seed=drawn.seed, candidates=drawn.candidates, result=drawn.result,
                          winner=drawn.result[0], at=drawn.at,
@@ -484,10 +304,9 @@ def draw_lottery(district: Code, code: Code, body: LotteryDraw, session: WriteSe
 
 @router.get("/obligations/overdue", response_model=list[OverdueObligation],
             summary="Open obligations past their due date (staff)")
-def overdue(session: SessionDep, user: CurrentUser,
+def overdue(session: SessionDep, user: Staff,
             on: Annotated[dt.date | None, Query(description="As of (default today)")] = None,
             ) -> list[OverdueObligation]:
-    require_role(user, *STAFF_ROLES)
     today = on or dt.date.today()
     return [OverdueObligation(id=r.id, kind=r.kind.value, due_date=r.due_date,
                               due_jalali=jalali(r.due_date),

@@ -2,32 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
 from fastapi import APIRouter, Request
-from geojson_pydantic import Feature, FeatureCollection, Polygon
-from pydantic import BaseModel
 
 from api.deps import SessionDep
 from api.geojson import GeoJSONResponse, collection
+from api.schemas.districts import DistrictCollection
 from zones import frames
 from zones.spatial.measurement import metric_area
 
 router = APIRouter(prefix="/districts", tags=["districts"])
-
-
-class DistrictProperties(BaseModel):
-    id: int
-    code: str
-    number: int | None
-    name_fa: str
-    name_en: str
-    kind: str
-    status: Literal["operating", "expanding", "planned"]
-    gross_area_m2: float
-
-
-DistrictCollection = FeatureCollection[Feature[Polygon, DistrictProperties]]
 
 
 @router.get("", response_model=DistrictCollection, response_class=GeoJSONResponse,

@@ -18,7 +18,8 @@ GPKG = "application/geopackage+sqlite3"
 
 
 @router.get("/districts/{code}/export.gpkg", response_class=FileResponse,
-            responses={200: {"content": {GPKG: {}}}},
+            responses={200: {"content": {GPKG: {"schema": {"type": "string", "format": "binary"}}},
+                             "description": "The GeoPackage file"}},
             summary="A district's plots (with units' public fields) and infrastructure")
 def export_district(code: str, session: SessionDep, background: BackgroundTasks
                     ) -> FileResponse:

@@ -17,9 +17,9 @@ import anyio
 import anyio.to_thread
 import sqlalchemy as sa
 from fastapi import APIRouter, Request
-from pydantic import BaseModel
 from sqlalchemy.engine import Engine
 
+from api.schemas.health import Health
 from zones import __version__, errors
 from zones.db.engine import create_probe_engine
 from zones.db.migrate import current, head
@@ -30,13 +30,6 @@ log = logging.getLogger("zones.api")
 T = TypeVar("T")
 PROBE_THREADS = 4  # as many as the probe engine's connections: a probe never waits for one
 RETRY_AFTER = 5  # seconds: an outage is not over in less, and probes should not hammer it
-
-
-class Health(BaseModel):
-    status: str
-    version: str
-    backend: str
-    schema_revision: str | None
 
 
 class Probe:

@@ -10,17 +10,28 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 import sqlalchemy as sa
 from fastapi import APIRouter, Path, Query, Request, Response
-from pydantic import BaseModel, Field
 
 from api.deps import SessionDep, SettingsDep, WriteSessionDep
 from api.geojson import GEOJSON, GeoJSONResponse, encode_feature, encode_page, feature_page
 from api.geojson import page_links as geojson_links
-from api.params import MAX_ID, Input, RowId, parse_bbox
-from api.security import CurrentUser, require_role
+from api.params import MAX_ID, RowId, parse_bbox
+from api.schemas.infrastructure import (
+    AssetCollection,
+    AssetFeature,
+    AssetState,
+    AssetUpdate,
+    ExpansionCollection,
+    ExpansionFeature,
+    SiteCollection,
+    SiteDecision,
+    SiteFeature,
+    SiteState,
+)
+from api.security import require
 from zones import errors, frames
 from zones.db import backend
 from zones.model import (
@@ -31,17 +42,20 @@ from zones.model import (
     Network,
     Role,
     SiteStatus,
+    User,
     WorkStatus,
 )
 from zones.text import normalize
 
 router = APIRouter(tags=["infrastructure"])
 STAFF = (Role.STAFF, Role.WORKING_GROUP, Role.ADMIN)
+ASSETS = cast(sa.Table, InfrastructureAsset.__table__)
+Staff = Annotated[User, require(*STAFF)]
+WorkingGroup = Annotated[User, require(Role.WORKING_GROUP)]
 Limit = Annotated[int | None, Query(ge=1, le=MAX_ID, description="Page size (capped)")]
 Offset = Annotated[int, Query(ge=0, le=MAX_ID)]
 BBox = Annotated[str | None, Query(description="minLon,minLat,maxLon,maxLat (EPSG:4326)",
                                    examples=["49.49,37.44,49.52,37.46"])]
-GEOJSON_200 = {200: {"content": {GEOJSON: {}}}}
 
 
 def _geojson_page(session: SessionDep, request: Request,
@@ -64,7 +78,7 @@ def _one(session: SessionDep, stmt: sa.Select[Any], request: Request, missing: e
 
 # Infrastructure ------------------------------------------------------------------------
 
-@router.get("/infrastructure", response_class=GeoJSONResponse, responses=GEOJSON_200,
+@router.get("/infrastructure", response_model=AssetCollection, response_class=GeoJSONResponse,
             summary="Network assets (roads, power, water, gas, sewer, rail…) as GeoJSON")
 def list_infrastructure(
     session: SessionDep, settings: SettingsDep, request: Request,
@@ -77,7 +91,7 @@ def list_infrastructure(
     a = InfrastructureAsset
     conditions = []
     if bbox is not None:
-        conditions.append(backend.bbox_clause(session, a.__table__, a.__table__.c.geom,
+        conditions.append(backend.bbox_clause(session, ASSETS, ASSETS.c.geom,
                                               parse_bbox(bbox)))
     if network is not None:
         conditions.append(a.network == network)
@@ -91,8 +105,8 @@ def list_infrastructure(
         where=where, limit=n, offset=o), limit=page, offset=offset)
 
 
-@router.get("/infrastructure/{asset_id}", response_class=GeoJSONResponse,
-            responses=GEOJSON_200, summary="One network asset")
+@router.get("/infrastructure/{asset_id}", response_model=AssetFeature,
+            response_class=GeoJSONResponse, summary="One network asset")
 def get_infrastructure(asset_id: RowId, session: SessionDep,
                        request: Request) -> Response:
     return _one(session, frames.infrastructure_select(
@@ -100,40 +114,11 @@ def get_infrastructure(asset_id: RowId, session: SessionDep,
         errors.NotFound(f"no infrastructure asset {asset_id}", asset=asset_id))
 
 
-class AssetUpdate(Input):
-    """What staff change as works progress; every change is audited with its reason.
-
-    ``status`` may be left out but not sent as null (see Input).
-    """
-
-    status: WorkStatus = Field(None)
-    planned_completion: dt.date | None = None
-    completed_on: dt.date | None = None
-    capacity: float | None = Field(None, ge=0)
-    capacity_unit: str | None = Field(None, max_length=16)
-    name_fa: str | None = Field(None, max_length=200)
-    name_en: str | None = Field(None, max_length=200)
-    reason: str = Field(min_length=3, max_length=1000,
-                        description="Why (site report, decision reference): audited")
-
-
-class AssetState(BaseModel):
-    id: int
-    network: Network
-    kind: str
-    status: WorkStatus
-    planned_completion: dt.date | None
-    completed_on: dt.date | None
-    capacity: float | None
-    capacity_unit: str | None
-
-
 @router.patch("/infrastructure/{asset_id}", response_model=AssetState,
               summary="Record progress on a network asset (staff and up)")
 def patch_infrastructure(asset_id: RowId,
-                         change: AssetUpdate, user: CurrentUser,
+                         change: AssetUpdate, user: Staff,
                          session: WriteSessionDep) -> AssetState:
-    require_role(user, *STAFF)
     asset = session.get(InfrastructureAsset, asset_id)
     if asset is None:
         raise errors.NotFound(f"no infrastructure asset {asset_id}", asset=asset_id)
@@ -152,7 +137,6 @@ def patch_infrastructure(asset_id: RowId,
     session.info.update(actor=user.username, actor_id=user.id, reason=change.reason)
     for key, value in values.items():
         setattr(asset, key, value)
-    session.commit()
     return AssetState(id=asset.id, network=asset.network, kind=asset.kind, status=asset.status,
                       planned_completion=asset.planned_completion,
                       completed_on=asset.completed_on, capacity=asset.capacity,
@@ -161,7 +145,7 @@ def patch_infrastructure(asset_id: RowId,
 
 # Customs sites --------------------------------------------------------------------------
 
-@router.get("/customs-sites", response_class=GeoJSONResponse, responses=GEOJSON_200,
+@router.get("/customs-sites", response_model=SiteCollection, response_class=GeoJSONResponse,
             summary="Customs candidate sites and the chosen one, as GeoJSON")
 def list_customs_sites(session: SessionDep, settings: SettingsDep, request: Request,
                        status: Annotated[SiteStatus | None, Query()] = None,
@@ -172,23 +156,12 @@ def list_customs_sites(session: SessionDep, settings: SettingsDep, request: Requ
         where=where, limit=n, offset=o), limit=page, offset=offset)
 
 
-@router.get("/customs-sites/{code}", response_class=GeoJSONResponse, responses=GEOJSON_200,
+@router.get("/customs-sites/{code}", response_model=SiteFeature, response_class=GeoJSONResponse,
             summary="One customs candidate site")
 def get_customs_site(code: Annotated[str, Path(max_length=32)], session: SessionDep,
                      request: Request) -> Response:
     return _one(session, frames.customs_select(where=CustomsSite.code == normalize(code)),
                 request, errors.NotFound(f"no customs site {code!r}", site=normalize(code)))
-
-
-class SiteDecision(Input):
-    status: SiteStatus
-    decision_ref: str = Field(min_length=3, max_length=200,
-                              description="The working group's decision reference")
-
-
-class SiteState(BaseModel):
-    code: str
-    status: SiteStatus
 
 
 class CustomsSiteTaken(errors.Conflict):
@@ -199,8 +172,7 @@ class CustomsSiteTaken(errors.Conflict):
 @router.patch("/customs-sites/{code}", response_model=SiteState,
               summary="Choose or reject a customs candidate (working group)")
 def decide_customs_site(code: Annotated[str, Path(max_length=32)], decision: SiteDecision,
-                        user: CurrentUser, session: WriteSessionDep) -> SiteState:
-    require_role(user, Role.WORKING_GROUP)
+                        user: WorkingGroup, session: WriteSessionDep) -> SiteState:
     site = session.scalar(sa.select(CustomsSite).where(CustomsSite.code == normalize(code)))
     if site is None:
         raise errors.NotFound(f"no customs site {code!r}", site=normalize(code))
@@ -214,13 +186,13 @@ def decide_customs_site(code: Annotated[str, Path(max_length=32)], decision: Sit
     session.info.update(actor=user.username, actor_id=user.id,
                         reason=normalize(decision.decision_ref))
     site.status = decision.status
-    session.commit()
     return SiteState(code=site.code, status=site.status)
 
 
 # Expansion areas ------------------------------------------------------------------------
 
-@router.get("/expansion-areas", response_class=GeoJSONResponse, responses=GEOJSON_200,
+@router.get("/expansion-areas", response_model=ExpansionCollection,
+            response_class=GeoJSONResponse,
             summary="Approved district expansions (e.g. district 2) with their decisions")
 def list_expansion_areas(session: SessionDep, request: Request) -> Response:
     found = feature_page(session, frames.expansion_select(), limit=None)
@@ -228,7 +200,8 @@ def list_expansion_areas(session: SessionDep, request: Request) -> Response:
     return Response(encode_page(found, links=links), media_type=GEOJSON)
 
 
-@router.get("/expansion-areas/{code}", response_class=GeoJSONResponse, responses=GEOJSON_200,
+@router.get("/expansion-areas/{code}", response_model=ExpansionFeature,
+            response_class=GeoJSONResponse,
             summary="One expansion area")
 def get_expansion_area(code: Annotated[str, Path(max_length=32)], session: SessionDep,
                        request: Request) -> Response:

@@ -31,6 +31,7 @@ from api.ogc_schemas import (
 )
 from api.paging import MAX_OFFSET, PageDep
 from api.params import parse_bbox
+from api.schemas.ogc import OgcFeature, OgcFeatureCollection
 from zones import errors
 
 router = APIRouter(prefix="/ogc", tags=["ogc"])
@@ -40,7 +41,6 @@ Format = Annotated[Literal["json"] | None,
 CollectionId = Annotated[str, Path(description=f"One of: {', '.join(COLLECTIONS)}",
                                    max_length=64)]
 FeatureId = Annotated[str, Path(description="The feature's integer id", max_length=64)]
-GEOJSON_CONTENT = {200: {"content": {GEOJSON: {}}}}
 PAGING = {"limit", "offset"}
 
 
@@ -88,8 +88,8 @@ def describe(collectionId: CollectionId,
     return collection_info(request, collection, collection.extent(session))
 
 
-@router.get("/collections/{collectionId}/items", response_class=GeoJSONResponse,
-            responses=GEOJSON_CONTENT, name="ogc_items",
+@router.get("/collections/{collectionId}/items", response_model=OgcFeatureCollection,
+            response_class=GeoJSONResponse, name="ogc_items",
             summary="Features of a collection: bbox, property filters (plots), paging")
 def items(
     collectionId: CollectionId,
@@ -128,8 +128,8 @@ def items(
     return Response(body, media_type=GEOJSON)
 
 
-@router.get("/collections/{collectionId}/items/{featureId}", response_class=GeoJSONResponse,
-            responses=GEOJSON_CONTENT, name="ogc_item", summary="One feature by its id")
+@router.get("/collections/{collectionId}/items/{featureId}", response_model=OgcFeature,
+            response_class=GeoJSONResponse, name="ogc_item", summary="One feature by its id")
 def item(
     collectionId: CollectionId,
     featureId: FeatureId,
@@ -142,7 +142,7 @@ def item(
     fid = int(featureId) if featureId.isascii() and featureId.isdigit() else None
     keys, row = (collection.feature(session, fid) if fid is not None and fid <= MAX_OFFSET
                  else ([], None))
-    if row is None:
+    if row is None or fid is None:
         raise errors.FeatureNotFound(f"no feature {featureId!r} in {collection.id!r}",
                                      collection=collection.id, feature=featureId)
     return Response(encode_feature(keys, row, links=item_links(request, collection, fid)),

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, aliased
 from api.deps import SessionDep, SettingsDep
 from api.params import RowId
 from api.routers.uploads import UPLOADERS, _load, _visible
-from api.security import CurrentUser, require_role
+from api.security import require
 from maps.plan_pages import render_plans_page, render_revision_page
 from zones.model import District, PlanRevision, Role, User
 
@@ -26,6 +26,7 @@ PAGE_ROLES = UPLOADERS  # consultant, staff, working group, admin
 SUBMITTERS = (Role.CONSULTANT, Role.STAFF, Role.ADMIN)
 REVIEWERS = (Role.WORKING_GROUP, Role.STAFF, Role.ADMIN)
 LIST_LIMIT = 500
+PageUser = Annotated[User, require(*PAGE_ROLES)]
 Lang = Annotated[Literal["fa", "en"], Query()]
 
 
@@ -52,9 +53,8 @@ def _rows(session: Session, where: Any, *, limit: int | None = None) -> list[dic
 
 @router.get("/plans", response_class=HTMLResponse,
             summary="Plan revisions the caller may see, and the upload form (consultant, staff)")
-def plans_page(session: SessionDep, settings: SettingsDep, user: CurrentUser,
+def plans_page(session: SessionDep, settings: SettingsDep, user: PageUser,
                lang: Lang = "fa") -> HTMLResponse:
-    require_role(user, *PAGE_ROLES)
     districts = session.execute(sa.select(District.code, District.name_fa, District.name_en)
                                 .order_by(District.number, District.code)).all()
     return HTMLResponse(render_plans_page(
@@ -67,8 +67,7 @@ def plans_page(session: SessionDep, settings: SettingsDep, user: CurrentUser,
 @router.get("/plans/{revision_id}", response_class=HTMLResponse,
             summary="One plan revision: problems on a map, the diff, submit")
 def revision_page(revision_id: RowId, session: SessionDep,
-                  settings: SettingsDep, user: CurrentUser, lang: Lang = "fa") -> HTMLResponse:
-    require_role(user, *PAGE_ROLES)
+                  settings: SettingsDep, user: PageUser, lang: Lang = "fa") -> HTMLResponse:
     revision = _load(session, revision_id, user)  # 404 for a revision the user may not see
     row = _rows(session, PlanRevision.id == revision.id)[0]
     return HTMLResponse(render_revision_page(

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, cast
 
 import sqlalchemy as sa
 from fastapi import APIRouter, Query, Request, Response
-from geojson_pydantic import Feature, FeatureCollection, Polygon
-from pydantic import BaseModel
 
 from api.deps import SessionDep, SettingsDep
 from api.geojson import (
@@ -19,6 +17,7 @@ from api.geojson import (
     page_links,
 )
 from api.params import parse_bbox
+from api.schemas.plots import PlotCollection, PlotFeature
 from zones import errors, frames
 from zones.db import backend
 from zones.model import District, LandUse, Plot, PlotStatus
@@ -26,24 +25,7 @@ from zones.text import fold, normalize
 
 router = APIRouter(prefix="/plots", tags=["plots"])
 MAX_OFFSET = 2**31 - 1  # past any real result set, and inside every backend's integer
-
-
-class PlotProperties(BaseModel):
-    id: int
-    district_code: str
-    expansion_code: str | None
-    code: str
-    name_fa: str | None
-    name_en: str | None
-    land_use: LandUse
-    status: PlotStatus
-    max_coverage: float | None
-    far: float | None
-    area_m2: float
-
-
-PlotFeature = Feature[Polygon, PlotProperties]
-PlotCollection = FeatureCollection[PlotFeature]
+PLOTS = cast(sa.Table, Plot.__table__)
 
 
 @router.get("", response_model=PlotCollection, response_class=GeoJSONResponse,
@@ -66,7 +48,7 @@ def list_plots(
     page = min(limit or settings.page_size_default, settings.page_size_max)
     conditions = []
     if bbox is not None:
-        conditions.append(backend.bbox_clause(session, Plot.__table__, Plot.__table__.c.geom,
+        conditions.append(backend.bbox_clause(session, PLOTS, PLOTS.c.geom,
                                               parse_bbox(bbox)))
     if district is not None:
         conditions.append(District.code == normalize(district))

@@ -8,7 +8,6 @@ the JSON API would not show the same user (staff roles see every request and rev
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated, Any, Literal
 
 import sqlalchemy as sa
@@ -17,14 +16,13 @@ from fastapi.responses import HTMLResponse
 from sqlalchemy.orm import Session, aliased, selectinload
 
 from api.deps import SessionDep, SettingsDep
-from api.security import CurrentUser, require_role
+from api.security import require
 from maps.review_page import QUEUED, render_review_page
 from zones.model import (
     AllocationRequest,
     District,
     Investor,
     PlanRevision,
-    Plot,
     RequestStatus,
     RevisionStatus,
     Role,
@@ -32,12 +30,14 @@ from zones.model import (
     utcnow,
 )
 from zones.security import STAFF_ROLES
-from zones.services import decisions, scoring
+from zones.services import scoring
 from zones.services.plan_diff import diff_revision
+from zones.services.request_views import request_views
 from zones.settings import Settings
 
 router = APIRouter(tags=["pages"])
 QUEUE_LIMIT = 500  # a working queue, not an archive: the oldest first
+Staff = Annotated[User, require(*STAFF_ROLES)]
 
 
 def queued_revisions(session: Session) -> list[dict[str, Any]]:
@@ -65,16 +65,6 @@ def queued_revisions(session: Session) -> list[dict[str, Any]]:
     return rows
 
 
-def _reserved(session: Session, request: AllocationRequest, now: dt.datetime
-              ) -> dict[str, Any] | None:
-    held = decisions.live_reservation(session, now=now, request_id=request.id)
-    if held is None:
-        return None
-    code, district = session.execute(sa.select(Plot.code, District.code).join(
-        District, District.id == Plot.district_id).where(Plot.id == held.plot_id)).one()
-    return {"district": district, "code": code, "expires_at": held.expires_at}
-
-
 def queued_requests(session: Session, settings: Settings) -> list[dict[str, Any]]:
     """Requests awaiting review or a decision, oldest first; a lapsed reservation is out."""
     now = utcnow()
@@ -84,13 +74,16 @@ def queued_requests(session: Session, settings: Settings) -> list[dict[str, Any]
             .where(AllocationRequest.status.in_([RequestStatus(s) for s in QUEUED]))
             .options(selectinload(AllocationRequest.scores))
             .order_by(AllocationRequest.created_at, AllocationRequest.id).limit(QUEUE_LIMIT))
+    found = session.execute(stmt).all()
+    # Shown status and held plot for the whole queue in two queries (request_views).
+    views = request_views(session, [row[0] for row in found], now=now)
     rows = []
-    for request, ref, name_fa, name_en in session.execute(stmt).all():
-        status = decisions.shown_status(session, request, now)
-        if status.value not in QUEUED:
+    for (request, ref, name_fa, name_en), view in zip(found, views, strict=True):
+        if view.status.value not in QUEUED:
             continue
+        held = view.reservation
         rows.append({
-            "id": request.id, "status": status.value, "investor_ref": ref,
+            "id": request.id, "status": view.status.value, "investor_ref": ref,
             "investor_name_fa": name_fa, "investor_name_en": name_en,
             "purpose": request.purpose.value, "isic4": request.isic4,
             "area_min_m2": request.area_min_m2, "area_max_m2": request.area_max_m2,
@@ -98,7 +91,8 @@ def queued_requests(session: Session, settings: Settings) -> list[dict[str, Any]
                             if request.scores else None),
             "staff_scores": {s.criterion: s.points for s in request.scores
                              if s.criterion in staff and not s.computed},
-            "reserved": _reserved(session, request, now),
+            "reserved": None if held is None else {
+                "district": held.district, "code": held.code, "expires_at": held.expires_at},
             "preferred_plots": [list(p) for p in request.preferred_plots],
             "created_at": request.created_at})
     return rows
@@ -106,9 +100,8 @@ def queued_requests(session: Session, settings: Settings) -> list[dict[str, Any]
 
 @router.get("/review", response_class=HTMLResponse,
             summary="The review queue: plan revisions and allocation requests to decide")
-def review_page(session: SessionDep, settings: SettingsDep, user: CurrentUser,
+def review_page(session: SessionDep, settings: SettingsDep, user: Staff,
                 lang: Annotated[Literal["fa", "en"], Query()] = "fa") -> HTMLResponse:
-    require_role(user, *STAFF_ROLES)
     criteria = [(name, settings.score_weights[name])
                 for name in scoring.staff_criteria(settings.score_weights)]
     return HTMLResponse(render_review_page(

@@ -10,11 +10,11 @@ import hashlib
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Request, Response
-from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import SettingsDep
+from api.schemas.tiles import TileJSON, VectorLayer
 from zones import tiles as vector_tiles
 from zones.settings import Settings
 
@@ -48,27 +48,6 @@ def matches(if_none_match: str | None, tag: str) -> bool:
     return "*" in candidates or tag in candidates
 
 
-class VectorLayer(BaseModel):
-    """One layer of the tiles and the zooms whose tiles carry it."""
-
-    id: str
-    minzoom: int
-    maxzoom: int
-    fields: dict[str, str]
-
-
-class TileJSON(BaseModel):
-    """TileJSON 3.0.0 of ``/tiles/{z}/{x}/{y}``."""
-
-    tilejson: str = "3.0.0"
-    name: str = "zones"
-    tiles: list[str] = Field(description="The tile URL template, from the site root")
-    scheme: str = "xyz"
-    minzoom: int = 0
-    maxzoom: int = vector_tiles.MAX_ZOOM
-    vector_layers: list[VectorLayer]
-
-
 @router.get("/tilejson.json", response_model=TileJSON,
             summary="TileJSON: the tile URL and the zoom range of each layer")
 def get_tilejson(settings: SettingsDep) -> TileJSON:
@@ -78,7 +57,8 @@ def get_tilejson(settings: SettingsDep) -> TileJSON:
 
 
 @router.get("/{z}/{x}/{y}", response_class=Response,
-            responses={200: {"content": {MVT: {}}, "description": "The encoded tile"},
+            responses={200: {"content": {MVT: {"schema": {"type": "string", "format": "binary"}}},
+                             "description": "The encoded tile"},
                         204: {"description": "No feature intersects the tile"},
                         304: {"description": "The tile still matches `If-None-Match`"}},
             summary="A Mapbox Vector Tile (EPSG:3857): plots from the plot zoom on, "

@@ -18,30 +18,45 @@ import sqlalchemy as sa
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import ValidationError
 from sqlalchemy.orm import Session
 from starlette.background import BackgroundTask
 from starlette.datastructures import UploadFile
 
 from api.deps import SessionDep, SettingsDep, WriteSessionDep
-from api.geojson import GeoJSONResponse, collection
+from api.geojson import GEOJSON, GeoJSONResponse, collection
 from api.paging import Page, PageDep, fetch_page
 from api.params import RowId
-from api.security import CurrentUser, MaybeUser, require_role
+from api.schemas.revisions import (
+    DIFF_GEOJSON,
+    Approval,
+    Decision,
+    JobPublic,
+    PlanDiffOut,
+    PlanFeatureCollection,
+    RevisionPublic,
+    UploadOptions,
+    ValidationReport,
+)
+from api.security import CurrentUser, MaybeUser, require
 from zones import errors, frames
+from zones.errors import JobNotFound
 from zones.model import District, PlanFeature, PlanRevision, RevisionStatus, Role, User
 from zones.services import revisions as rev
 from zones.services.plan_diff import diff_geojson, diff_json, diff_revision
-from zones.services.upload_jobs import INLINE_MAX_BYTES, JobNotFound, UploadJobs
+from zones.services.upload_jobs import INLINE_MAX_BYTES, UploadJobs
 from zones.settings import Settings
 from zones.text import jalali
-from zones.uploads.contract import PLOT_FIELDS, FileFormat, LayerRole, ReadOptions
+from zones.uploads.contract import ReadOptions
 
 router = APIRouter(tags=["uploads"])
 FORM_OVERHEAD = 64 * 1024  # multipart boundaries, headers and the options field
 UPLOADERS = (Role.CONSULTANT, Role.STAFF, Role.WORKING_GROUP, Role.ADMIN)
 SEE_ALL = (Role.STAFF, Role.WORKING_GROUP, Role.ADMIN)
 PUBLISHED = (RevisionStatus.APPROVED, RevisionStatus.SUPERSEDED)
+Uploader = Annotated[User, require(*UPLOADERS)]
+GPKG = "application/geopackage+sqlite3"
+BINARY = {"type": "string", "format": "binary"}
 
 
 class LengthRequired(errors.InvalidInput):
@@ -52,82 +67,6 @@ class LengthRequired(errors.InvalidInput):
 class InvalidOptions(errors.InvalidInput):
     code = "invalid_upload_options"
     title = "The upload options are not valid"
-
-
-class UploadOptions(BaseModel):
-    """The ``options`` form field (JSON): how to read the file. Everything else is ours."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    format: FileFormat | None = None
-    layers: dict[str, LayerRole] = Field(default_factory=dict, max_length=100)
-    columns: dict[str, Literal[PLOT_FIELDS]] = Field(  # type: ignore[valid-type]
-        default_factory=dict, max_length=100)
-    crs: str | None = Field(None, max_length=100)
-    encoding: str | None = Field(None, max_length=40)
-    swap_axes: bool = False
-    wkt_column: str | None = Field(None, max_length=100)
-    default_role: LayerRole = LayerRole.PLOTS
-
-
-class Decision(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    decision_ref: str = Field(min_length=1, max_length=200,
-                              description="The working group's decision number")
-    comments: str | None = Field(None, max_length=4000)
-
-
-class Approval(Decision):
-    retire_count: int | None = Field(
-        None, ge=0, le=2**31 - 1,
-        description="How many current plots the approval retires (the diff's retire_count); "
-                    "required, and must match, when it retires any")
-
-
-class RevisionPublic(BaseModel):
-    id: int
-    district: str
-    number: int
-    title: str
-    status: str
-    source: str
-    original_filename: str | None
-    file_format: str | None
-    checksum: str | None
-    error_count: int
-    warning_count: int
-    uploaded_by_id: int | None
-    created_at: dt.datetime
-    created_at_jalali: str
-    submitted_at: dt.datetime | None
-    submitted_at_jalali: str | None
-    decided_at: dt.datetime | None
-    decided_at_jalali: str | None
-    decision_ref: str | None
-    comments: str | None
-    notices: list[dict[str, Any]] = Field(
-        default_factory=list,
-        description="Every change reading made to what was sent (CRS, axes, Z/M, BOM, text "
-                    "normalised or cut, rings closed or reoriented, columns ignored), per "
-                    "layer with the features and fields concerned")
-    links: dict[str, str]
-
-
-class JobPublic(BaseModel):
-    id: int
-    status: str
-    progress: int
-    message: str | None
-    filename: str | None
-    revision_id: int | None
-    error_code: str | None
-    error_detail: str | None
-    error_extra: dict[str, Any] | None = Field(
-        None, description="The problem's extension members: file, layer, feature, row…")
-    created_at: dt.datetime
-    created_at_jalali: str
-    links: dict[str, str]
 
 
 def _jalali(value: dt.datetime | None) -> str | None:
@@ -225,14 +164,21 @@ _MULTIPART = {"requestBody": {"required": True, "content": {"multipart/form-data
 
 
 @router.post("/districts/{code}/uploads", status_code=202, openapi_extra=_MULTIPART,
+             response_model=JobPublic,
+             responses={202: {"description": "A job reads the file (large, or background)"},
+                        201: {"model": RevisionPublic,
+                              "description": "The draft revision, read and stored now"}},
              summary="Upload a plan file: a draft revision now (small) or a job (large)")
 async def post_upload(code: str, request: Request,
-                      _cap: Annotated[None, Depends(body_cap)], user: CurrentUser,
-                      settings: SettingsDep,
+                      _cap: Annotated[None, Depends(body_cap)], user: Uploader,
+                      settings: SettingsDep, session: WriteSessionDep,
                       background: Annotated[bool | None, Query()] = None) -> JSONResponse:
     from zones.uploads.receiving import incoming_path, save_stream
 
-    require_role(user, *UPLOADERS)
+    # The upload is stored in sessions of its own (the inline worker's, or a job's), which
+    # commit themselves. The request's session has only read (the sign-in): end its
+    # transaction, so SpatiaLite's write lock (BEGIN IMMEDIATE) is free for them.
+    await run_in_threadpool(session.close)
     form = await request.form(max_files=1, max_fields=4)
     upload = form.get("file")
     if not isinstance(upload, UploadFile) or not upload.filename:
@@ -258,6 +204,9 @@ async def post_upload(code: str, request: Request,
 
 def _inline(request: Request, code: str, path: Path, filename: str, options: ReadOptions,
             user: User, settings: Settings) -> dict[str, Any]:
+    # A named exception to the request's unit of work, like the upload jobs: the upload
+    # runs in a session of its own in a worker thread, and create_revision commits its
+    # revision itself (after releasing the write lock while the file is parsed).
     with request.app.state.write_sessions() as session:
         revision = rev.create_revision(session, district_code=code, path=path,
                                        filename=filename, options=options, user=user,
@@ -297,7 +246,11 @@ def get_revision(revision_id: RowId, session: SessionDep, user: MaybeUser) -> Re
 Format = Annotated[Literal["json", "html", "gpkg"], Query(alias="format")]
 
 
-@router.get("/revisions/{revision_id}/report", summary="The validation report (JSON/HTML/GPKG)")
+@router.get("/revisions/{revision_id}/report", response_model=ValidationReport,
+            responses={200: {"content": {"text/html": {"schema": {"type": "string"}},
+                                         GPKG: {"schema": BINARY}},
+                             "description": "JSON, an HTML page or a GeoPackage (format)"}},
+            summary="The validation report (JSON/HTML/GPKG)")
 @router.get("/revisions/{revision_id}/report.{suffix}", include_in_schema=False)
 def get_report(revision_id: RowId, session: SessionDep, user: MaybeUser,
                suffix: Literal["json", "html", "gpkg"] | None = None, fmt: Format = "json",
@@ -319,7 +272,7 @@ def get_report(revision_id: RowId, session: SessionDep, user: MaybeUser,
         if not write_report_gpkg(report, path):  # no problems: still a GPKG QGIS opens
             gpd.GeoDataFrame({"code": []}, geometry=gpd.GeoSeries([], crs=4326)).to_file(
                 path, layer="problems_polygons", driver="GPKG")
-    return FileResponse(path, media_type="application/geopackage+sqlite3",
+    return FileResponse(path, media_type=GPKG,
                         filename=path.name, background=BackgroundTask(_remove, path))
 
 
@@ -328,7 +281,9 @@ def _remove(path: Path) -> None:
     path.parent.rmdir()
 
 
-@router.get("/revisions/{revision_id}/diff",
+@router.get("/revisions/{revision_id}/diff", response_model=PlanDiffOut,
+            responses={200: {"content": {GEOJSON: {"schema": DIFF_GEOJSON}},
+                             "description": "JSON, or GeoJSON with format=geojson"}},
             summary="What approval would change (JSON; ?format=geojson for a map)")
 @router.get("/revisions/{revision_id}/diff.{suffix}", include_in_schema=False)
 def get_diff(revision_id: RowId, session: SessionDep, user: MaybeUser,
@@ -340,7 +295,8 @@ def get_diff(revision_id: RowId, session: SessionDep, user: MaybeUser,
     return JSONResponse(diff_json(diff))
 
 
-@router.get("/revisions/{revision_id}/features", response_class=GeoJSONResponse,
+@router.get("/revisions/{revision_id}/features", response_model=PlanFeatureCollection,
+            response_class=GeoJSONResponse,
             summary="The revision's features as GeoJSON (paged)")
 def get_features(revision_id: RowId, request: Request, session: SessionDep, user: MaybeUser,
                  page: PageDep) -> GeoJSONResponse:

@@ -188,6 +188,7 @@ def test_review_page_warns_of_retired_plots_and_asks_to_acknowledge(pages, setti
             session=session, district_code="D1", title="drops 3-04", user=user,
             layers=layers({k: v for k, v in BASE.items() if k != "3-04"}))
         rid = submit(session, revision, user=user).id
+        session.commit()  # the revision services leave the commit to their caller
     engine.dispose()
     client = pages["client"]
     cons = sign_in(client, "cons")

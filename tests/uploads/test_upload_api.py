@@ -46,6 +46,7 @@ def api(settings: Settings, tmp_path: Path) -> Iterator[dict]:
         submit(session, published, user=users["cons2"])
         approve(session, published, user=users["wg"], decision_ref="WG-1")
         ids["pub"] = published.id
+        session.commit()  # the revision services leave the commit to their caller
     engine.dispose()
     with TestClient(create_app(settings)) as client:
         yield {"client": client, "ids": ids, "settings": settings}

@@ -1,9 +1,18 @@
 """Plan revisions: store an upload as a draft, submit it, and approve or reject it.
 
-Every function owns its transaction: it commits what it did, or rolls back and raises,
-so a failure never leaves half a revision or half a publication. Approval publishes the
-revision's plots, roads, utilities and customs site in one transaction (see
+Submitting, deciding and storing a generated draft (:func:`create_draft_revision`) work
+in the caller's transaction and never commit: each runs in a savepoint, so a failure
+undoes all it did (never half a revision or half a publication) and leaves the caller's
+transaction usable; the caller commits (an API request's unit of work, a CLI command).
+Approval publishes the revision's plots, roads, utilities and customs site at once (see
 :func:`approve`).
+
+The named exception is :func:`create_revision`, the upload: it runs in a session of its
+own (an upload job's thread, the inline upload's worker thread, ``zones upload``) and
+owns its transaction. It commits before parsing the file, so no read snapshot (and on
+SpatiaLite no write lock) is held while a large file is read, and commits the stored
+revision together with the copy of the file it keeps, so the job that reports the
+revision's id reports a committed row.
 """
 
 from __future__ import annotations
@@ -12,11 +21,11 @@ import hashlib
 import json
 import shutil
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import geopandas as gpd
 import numpy as np
@@ -27,6 +36,7 @@ from sqlalchemy.orm import Session
 
 from zones import errors
 from zones.db.backend import append_rows, translated_errors
+from zones.errors import PlanHasNoPlots
 from zones.model import (
     CustomsSite,
     District,
@@ -59,7 +69,6 @@ from zones.settings import Settings
 from zones.spatial.measurement import metric_area
 from zones.text import fold, normalize
 from zones.uploads.contract import Issue, LayerRole, ReadOptions, Report, Severity
-from zones.uploads.refusals import PlanHasNoPlots
 
 Progress = Callable[[int, str], None]
 
@@ -140,8 +149,18 @@ def _dedupe_key(checksum: str, mapping: dict[str, Any]) -> str:
 
 
 @contextmanager
-def _transaction(session: Session) -> Iterator[None]:
-    """Commit on success; roll back everything and re-raise (as a domain error) on failure."""
+def _atomic(session: Session) -> Iterator[None]:
+    """All or nothing inside the caller's transaction (a savepoint): on failure everything
+    done in it is undone and the error re-raised (a database error as a domain error);
+    on success nothing is committed: the caller does that."""
+    with translated_errors(), session.begin_nested():
+        yield
+
+
+@contextmanager
+def _upload_transaction(session: Session) -> Iterator[None]:
+    """The upload's own transaction (see the module's note): commit on success; roll back
+    everything and re-raise (as a domain error) on failure."""
     try:
         with translated_errors():
             yield
@@ -248,7 +267,7 @@ def create_revision(session: Session, *, district_code: str, path: Path, filenam
     existing = session.scalar(sa.select(PlanRevision).where(
         PlanRevision.district_id == district.id, PlanRevision.dedupe_key == key))
     if existing is not None:
-        session.commit()
+        session.commit()  # the upload's own session: end its read transaction
         return existing
     session.commit()  # release the read snapshot (and SQLite's write lock) while parsing
     result = _read(path, filename=filename, options=options, settings=settings, zone=zone)
@@ -259,7 +278,7 @@ def create_revision(session: Session, *, district_code: str, path: Path, filenam
     for attempt in range(3):
         created_file = not stored.exists()
         try:
-            with _transaction(session):
+            with _upload_transaction(session):
                 if created_file:
                     stored.parent.mkdir(parents=True, exist_ok=True)
                     shutil.copyfile(path, stored)
@@ -278,7 +297,7 @@ def create_revision(session: Session, *, district_code: str, path: Path, filenam
             existing = session.scalar(sa.select(PlanRevision).where(
                 PlanRevision.district_id == district.id, PlanRevision.dedupe_key == key))
             if existing is not None:
-                session.commit()
+                session.commit()  # the upload's own session: end its read transaction
                 return existing
             if attempt == 2:
                 raise errors.DatabaseBusy("concurrent uploads kept colliding; retry") from None
@@ -292,7 +311,8 @@ def create_revision(session: Session, *, district_code: str, path: Path, filenam
 def create_draft_revision(session: Session, *, district_code: str,
                           layers: dict[LayerRole, gpd.GeoDataFrame], title: str,
                           user: User | None, source: str = "layout") -> PlanRevision:
-    """Validate and store generated layers (e.g. a planning layout) as a draft, without a file.
+    """Validate and store generated layers (e.g. a planning layout) as a draft, without a file,
+    in the caller's transaction (not committed).
 
     ``layers`` are EPSG:4326 frames with the mapped plot fields (``code``, ``land_use``…);
     a missing ``source_index`` becomes the row number.
@@ -302,7 +322,7 @@ def create_draft_revision(session: Session, *, district_code: str,
     assert zone is not None
     layers = {role: _with_index(frame) for role, frame in layers.items()}
     require_plots(layers, filename=title)
-    with _transaction(session):
+    with _atomic(session):
         revision = _validated_revision(session, district, layers, [],
                                        title=normalize(title) or source, user=user,
                                        source=source, mapping={},
@@ -447,7 +467,8 @@ def _store_features(session: Session, revision_id: int,
         values["source_index"] += ([None] * n if source is None else
                                    [None if v is None else int(v) for v in source])
     if values["geom"]:
-        append_rows(session, PlanFeature.__table__, values, geometry="geom")
+        append_rows(session, cast(sa.Table, PlanFeature.__table__),
+                    cast(dict[str, Sequence[Any]], values), geometry="geom")
 
 
 def submit(session: Session, revision: PlanRevision, *, user: User) -> PlanRevision:
@@ -461,7 +482,7 @@ def submit(session: Session, revision: PlanRevision, *, user: User) -> PlanRevis
         raise RevisionHasErrors(
             f"revision {revision.id} has {revision.error_count} blocking errors; fix and "
             "upload again", revision_id=revision.id, error_count=revision.error_count)
-    with _transaction(session):
+    with _atomic(session):
         session.info.update(actor=user.username, actor_id=user.id, reason="submit")
         revision.status = RevisionStatus.SUBMITTED
         revision.submitted_by_id = user.id
@@ -492,7 +513,7 @@ def reject(session: Session, revision: PlanRevision, *, user: User, decision_ref
     """Submitted → rejected by the working group, with the decision reference."""
     check_decider(revision, user)
     _require_status(revision, RevisionStatus.SUBMITTED, RevisionStatus.REJECTED)
-    with _transaction(session):
+    with _atomic(session):
         session.info.update(actor=user.username, actor_id=user.id, reason=decision_ref)
         _decide(revision, RevisionStatus.REJECTED, user, decision_ref, comments)
         session.flush()
@@ -522,7 +543,7 @@ def approve(session: Session, revision: PlanRevision, *, user: User, decision_re
     """
     check_decider(revision, user)
     _require_status(revision, RevisionStatus.SUBMITTED, RevisionStatus.APPROVED)
-    with _transaction(session):
+    with _atomic(session):
         session.info.update(actor=user.username, actor_id=user.id, reason=decision_ref)
         publish(session, revision, retire_count=retire_count)
         for previous in session.scalars(sa.select(PlanRevision).where(
@@ -592,11 +613,12 @@ def publish(session: Session, revision: PlanRevision, *, retire_count: int | Non
     with translated_errors():
         session.flush()
     for change in diff.rezoned:
-        plot = session.get(Plot, change.plot_id)
-        assert plot is not None
-        plot.land_use = _land_use(features[change.feature_id])
-        plot.plan_revision_id = revision.id
+        rezoned = session.get(Plot, change.plot_id)
+        assert rezoned is not None and change.feature_id is not None
+        rezoned.land_use = _land_use(features[change.feature_id])
+        rezoned.plan_revision_id = revision.id
     for change in diff.added + diff.reshaped + diff.recoded:
+        assert change.feature_id is not None  # added, reshaped and recoded have a feature
         parent = old_plots.get(change.plot_id) if change.plot_id else None
         child = _publish_plot(session, district, revision, features[change.feature_id],
                               status=parent.status if parent else PlotStatus.PLANNED)
@@ -613,7 +635,7 @@ def _land_use(feature: PlanFeature) -> LandUse:
     if feature.land_use is None:
         return LandUse.INDUSTRIAL
     try:
-        return LandUse(fold(feature.land_use))
+        return LandUse(fold(feature.land_use) or "")
     except ValueError:
         raise PublicationInvalid(
             f"plot {feature.code}: land use {feature.land_use!r} is not one of "
@@ -666,7 +688,7 @@ def _network(feature: PlanFeature) -> Network:
     if feature.role is LayerRole.ROADS:
         return Network.ROAD
     try:
-        return Network(fold(feature.network or ""))
+        return Network(fold(feature.network) or "")
     except ValueError:
         raise PublicationInvalid(
             f"utility feature {feature.source_index}: network {feature.network!r} is not one "
