@@ -16,7 +16,7 @@ from fastapi.responses import HTMLResponse
 from sqlalchemy.orm import Session
 
 from api.deps import SessionDep, SettingsDep
-from api.routers.allocation_requests import _public
+from api.routers.allocation_requests import _from_view
 from api.security import require
 from maps.investor_pages import render_investor_home, render_request_form
 from zones import errors
@@ -32,6 +32,7 @@ from zones.model import (
 )
 from zones.security import STAFF_ROLES
 from zones.services.access import visible_investors
+from zones.services.request_views import request_views, with_details
 from zones.text import normalize
 
 router = APIRouter(tags=["pages"])
@@ -69,9 +70,9 @@ def _units(session: Session, investor: Investor) -> list[dict[str, Any]]:
 
 def _requests(session: Session, investor: Investor) -> list[dict[str, Any]]:
     """The investor's requests, newest first, with the plot each holds (if any)."""
-    rows = session.scalars(sa.select(AllocationRequest).where(
+    rows = session.scalars(with_details(sa.select(AllocationRequest).where(
         AllocationRequest.investor_id == investor.id)
-        .order_by(AllocationRequest.id.desc()).limit(LIST_LIMIT)).all()
+        .order_by(AllocationRequest.id.desc()).limit(LIST_LIMIT))).all()
     allocated = {}
     ids = [r.allocation_id for r in rows if r.allocation_id is not None]
     if ids:
@@ -80,8 +81,9 @@ def _requests(session: Session, investor: Investor) -> list[dict[str, Any]]:
             .join(Plot, Allocation.plot_id == Plot.id)
             .join(District, Plot.district_id == District.id).where(Allocation.id.in_(ids)))}
     out = []
-    for row in rows:
-        shown = _public(session, row)  # the status and reservation the JSON API reports
+    # The status and reservation the JSON API reports, for the whole list at once.
+    for row, view in zip(rows, request_views(session, rows), strict=True):
+        shown = _from_view(view)
         out.append({"id": shown.id, "purpose": shown.purpose.value,
                     "area_min_m2": shown.area_min_m2, "area_max_m2": shown.area_max_m2,
                     "status": shown.status.value, "created_at": shown.created_at,
