@@ -81,13 +81,19 @@ def run(n: int, workdir: Path) -> dict[str, float]:
     from bench.uploads_validate import _floor, build_upload, write_upload
     from zones.db import create_engine, session_factory
     from zones.services.revisions import create_revision
-    from zones.uploads.contract import LayerRole, ReadOptions
+    from zones.uploads.contract import LayerRole, ReadOptions, UploadLimits
     from zones.uploads.reading import start_reader_server
 
     plan = build_upload(n, 0)
     path = workdir / f"upload_{n}.gpkg"
     write_upload(plan, path)
-    settings = fresh_postgis(DB).model_copy(update={"upload_dir": workdir / "kept"})
+    # The service's caps (20k features) are below the benchmark's sizes: read with the
+    # in-process ones (UploadLimits' defaults, 250k features).
+    limits = UploadLimits()
+    settings = fresh_postgis(DB).model_copy(update={
+        "upload_dir": workdir / "kept", "upload_max_bytes": limits.max_bytes,
+        "upload_max_features": limits.max_features,
+        "upload_max_vertices": limits.max_vertices})
     _district(settings, plan)
     floor_read = _floor(path)["seconds"]
     floor_load = _ogr2ogr(path, settings)

@@ -165,7 +165,7 @@ def _whole(path: Path, plan_args: tuple[int, int]) -> dict[str, Any]:
 
 
 def _profile(path: Path, plan_args: tuple[int, int], top: int) -> dict[str, Any]:
-    """cProfile of ``validate`` alone, run in one thread (cProfile sees only its own)."""
+    """cProfile of ``validate`` alone."""
     import cProfile
     import io
     import pstats
@@ -179,7 +179,6 @@ def _profile(path: Path, plan_args: tuple[int, int], top: int) -> dict[str, Any]
     options = ReadOptions(layers={"plots": LayerRole.PLOTS, "roads": LayerRole.ROADS})
     result = read_upload(path, filename=path.name, options=options, limits=UploadLimits(),
                          zone_extent=extent)
-    validation._PARALLEL_FROM = 1 << 62
     profiler = cProfile.Profile()
     profiler.enable()
     validation.validate(result.layers, context, notices=result.notices)
@@ -240,7 +239,7 @@ def main() -> None:
                         help="runs of each measurement; the fastest is shown")
     parser.add_argument("--profile", type=int, default=0, metavar="TOP",
                         help="after the table, print the TOP functions of zones.uploads by "
-                             "cumulative time in a cProfile of validate (one thread) at the "
+                             "cumulative time in a cProfile of validate at the "
                              "largest size")
     args = parser.parse_args()
     print(f"# {time.strftime('%Y-%m-%d')} {platform.node()} python "

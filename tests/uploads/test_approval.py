@@ -174,8 +174,8 @@ def test_approval_that_retires_nothing_needs_no_acknowledgement(session) -> None
 
 @pytest.mark.parametrize("plots", [{}, None], ids=["empty_plots_layer", "roads_only"])
 def test_plan_without_plots_is_refused_and_nothing_stored(session, plots) -> None:
+    from zones.errors import PlanHasNoPlots
     from zones.model import PlanRevision
-    from zones.uploads.refusals import PlanHasNoPlots
 
     world = plan_world(session)
     frames = layers({}) if plots == {} else {

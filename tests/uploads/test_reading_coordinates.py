@@ -18,14 +18,14 @@ from tests.uploads.files import (
     plots,
     read,
 )
-from zones.uploads.contract import PLOT_FIELDS, LayerRole
-from zones.uploads.refusals import (
+from zones.errors import (
     AxisOrderSwapped,
     ColumnMappingInvalid,
     CrsMissing,
     CrsUnknown,
     OutsideZoneExtent,
 )
+from zones.uploads.contract import PLOT_FIELDS, LayerRole
 
 
 def _swapped(geom: shapely.Geometry) -> shapely.Geometry:

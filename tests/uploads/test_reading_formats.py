@@ -21,8 +21,7 @@ from tests.uploads.files import (
     read,
     shapefile_zip,
 )
-from zones.uploads.contract import FileFormat, LayerRole
-from zones.uploads.refusals import (
+from zones.errors import (
     ColumnMappingInvalid,
     CrsMissing,
     DxfLayersUnmapped,
@@ -32,6 +31,7 @@ from zones.uploads.refusals import (
     WktColumnMissing,
     WktInvalid,
 )
+from zones.uploads.contract import FileFormat, LayerRole
 
 PERSIAN = ["زمين صنعتي", "انبار كالا", "پارك"]          # Arabic yeh/kaf, as cp1256 files hold
 
@@ -227,7 +227,7 @@ def test_csv_invalid_wkt_names_the_row(tmp_path: Path) -> None:
 
 
 def test_json_extension_without_features_key_is_unreadable(tmp_path: Path) -> None:
-    from zones.uploads.refusals import FileUnreadable
+    from zones.errors import FileUnreadable
 
     path = geojson_file(tmp_path, text=json.dumps({"type": "Topology"}), name="x.json")
     with pytest.raises(FileUnreadable):

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from tests.uploads.files import ZONE_EXTENT, geojson_file, plots
+from zones.errors import CrsMissing, ReadMemory, ReadTimeout, TooManyFeatures
 from zones.uploads.contract import LayerRole, ReadOptions, UploadLimits
 from zones.uploads.reading import read_upload_isolated
-from zones.uploads.refusals import CrsMissing, ReadMemory, ReadTimeout, TooManyFeatures
 
 
 def _isolated(path: Path, limits: UploadLimits | None = None, **kwargs: float) -> object:

@@ -23,12 +23,7 @@ from tests.uploads.files import (
     shapefile_zip,
     zip_file,
 )
-from zones.errors import PayloadTooLarge
-from zones.uploads.archive import extracted
-from zones.uploads.contract import UploadLimits, UploadRefused
-from zones.uploads.formats.geojson import json_depth
-from zones.uploads.receiving import ProcessId, incoming_path, save_stream, this_process
-from zones.uploads.refusals import (
+from zones.errors import (
     ArchiveRatio,
     ArchiveSymlink,
     ArchiveTooLarge,
@@ -38,10 +33,16 @@ from zones.uploads.refusals import (
     FileUnreadable,
     JsonNonFinite,
     JsonTooDeep,
+    PayloadTooLarge,
     TooManyFeatures,
     TooManyVertices,
     UnsupportedFormat,
+    UploadRefused,
 )
+from zones.uploads.archive import extracted
+from zones.uploads.contract import UploadLimits
+from zones.uploads.formats.geojson import json_depth
+from zones.uploads.receiving import ProcessId, incoming_path, save_stream, this_process
 
 
 @pytest.fixture

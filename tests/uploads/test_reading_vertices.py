@@ -22,11 +22,11 @@ from tests.uploads.files import (
     read,
     shapefile_zip,
 )
+from zones.errors import FeatureTooManyVertices, TooManyVertices
 from zones.uploads.contract import LayerRole, UploadLimits
 from zones.uploads.formats.csv import wkt_vertices
 from zones.uploads.formats.geojson import positions
 from zones.uploads.formats.ogr import wkb_vertices
-from zones.uploads.refusals import FeatureTooManyVertices, TooManyVertices
 
 CAP = 50
 SMALL = metric_box(0, 0)                       # 5 vertices

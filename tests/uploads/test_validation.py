@@ -332,12 +332,9 @@ def test_generated_plan_reports_exactly_the_injected_defects():
     assert len({code for code, _ in plan["expected"]}) == 6
 
 
-def test_large_upload_checked_in_two_threads_finds_exactly_the_injected_defects(
-        tmp_path, monkeypatch) -> None:
-    """Above ``_PARALLEL_FROM`` plots the rules run in two threads: the report must be the
-    one the single-threaded run gives, and hold every injected defect and no other."""
+def test_large_upload_read_from_a_file_finds_exactly_the_injected_defects(tmp_path) -> None:
+    """6,000 plots read from a GeoPackage: every injected defect and no other."""
     from bench.uploads_validate import build_upload, context_for, write_upload
-    from zones.uploads import validation
     from zones.uploads.contract import ReadOptions, UploadLimits
     from zones.uploads.reading import read_upload
 
@@ -349,10 +346,5 @@ def test_large_upload_checked_in_two_threads_finds_exactly_the_injected_defects(
     read = read_upload(path, filename=path.name, options=ReadOptions(layers={
         "plots": LayerRole.PLOTS, "roads": LayerRole.ROADS}), limits=UploadLimits(),
         zone_extent=extent)
-    assert len(read.layers[LayerRole.PLOTS]) >= validation._PARALLEL_FROM
-    threaded = validation.validate(read.layers, context)
-    monkeypatch.setattr(validation, "_PARALLEL_FROM", 10**9)
-    single = validation.validate(read.layers, context)
-    assert [(i.code, i.feature, i.extra) for i in threaded.issues] == \
-        [(i.code, i.feature, i.extra) for i in single.issues]
-    assert Counter((i.code, i.feature) for i in threaded.issues) == plan["expected"]
+    report = validate(read.layers, context)
+    assert Counter((i.code, i.feature) for i in report.issues) == plan["expected"]

@@ -36,19 +36,6 @@ log = logging.getLogger("zones.uploads")
 INLINE_MAX_BYTES = 2 * 1024 * 1024
 
 
-class JobNotFound(errors.NotFound):
-    code = "job_not_found"
-    title = "Upload job not found"
-
-
-class JobInterrupted(errors.ZonesError):
-    """Recorded on a job (``error_code``), never raised to a client: the process running it
-    stopped (killed, crashed, the machine restarted) before it finished. Upload again."""
-
-    code = "job_interrupted"
-    title = "The upload job was interrupted by a service restart"
-
-
 def recover_interrupted(*, sessions: sessionmaker[Session], upload_dir: Path) -> list[int]:
     """Fail the queued/running jobs whose process is gone; remove orphan temp uploads.
 
@@ -69,7 +56,7 @@ def recover_interrupted(*, sessions: sessionmaker[Session], upload_dir: Path) ->
             # The status guard: a job that finished meanwhile keeps its own end.
             session.execute(sa.update(UploadJob).where(
                 UploadJob.id.in_(gone), UploadJob.status.in_(open_states)).values(
-                status=JobStatus.FAILED, message="failed", error_code=JobInterrupted.code,
+                status=JobStatus.FAILED, message="failed", error_code=errors.JobInterrupted.code,
                 error_detail="the service stopped while this upload was being read or "
                              "stored; nothing was kept — upload the file again",
                 error_extra={}, finished_at=utcnow()))
@@ -126,7 +113,7 @@ class UploadJobs:
                 return self.get(job_id, own)
         job = session.get(UploadJob, job_id)
         if job is None:
-            raise JobNotFound(f"no upload job {job_id}", job_id=job_id)
+            raise errors.JobNotFound(f"no upload job {job_id}", job_id=job_id)
         return job
 
     def run(self, job_id: int, district_code: str, path: Path, filename: str,

@@ -21,8 +21,7 @@ from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
-from zones.uploads.contract import UploadLimits
-from zones.uploads.refusals import (
+from zones.errors import (
     ArchiveRatio,
     ArchiveSymlink,
     ArchiveTooLarge,
@@ -30,6 +29,7 @@ from zones.uploads.refusals import (
     ArchiveUnsafePath,
     FileUnreadable,
 )
+from zones.uploads.contract import UploadLimits
 
 _CHUNK = 64 * 1024
 # Small entries may legitimately compress very well (a DBF of blanks); the ratio only

@@ -14,8 +14,6 @@ from typing import Any
 import geopandas as gpd
 from shapely.geometry.base import BaseGeometry
 
-from zones.errors import InvalidInput
-
 
 class LayerRole(enum.StrEnum):
     """What a layer of an upload is: the caller maps file layers (or CAD layers) to these."""
@@ -103,16 +101,6 @@ class ReadResult:
     source_crs: str                   # e.g. "EPSG:32639", as declared or detected
     notices: list[Notice] = field(default_factory=list)
     mapping: dict[str, Any] = field(default_factory=dict)  # the layer/column mapping applied
-
-
-class UploadRefused(InvalidInput):
-    """The file cannot be read safely or sensibly; nothing is stored.
-
-    Subclasses carry the stable code; ``extra`` names the file, layer, feature index or row.
-    """
-
-    code = "upload_refused"
-    title = "Upload refused"
 
 
 class Severity(enum.StrEnum):

@@ -13,9 +13,9 @@ import shapely
 from pyproj import CRS
 from pyproj.exceptions import CRSError
 
+from zones.errors import AxisOrderSwapped, CrsMissing, CrsUnknown, OutsideZoneExtent
 from zones.uploads.contract import Notice, ReadOptions
 from zones.uploads.formats import RawLayer
-from zones.uploads.refusals import AxisOrderSwapped, CrsMissing, CrsUnknown, OutsideZoneExtent
 
 STORAGE_CRS = "EPSG:4326"
 # How far (degrees, ~25 km) outside the zone's extent a feature may lie before it is

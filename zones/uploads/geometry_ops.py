@@ -1,7 +1,5 @@
-"""Vectorised geometry work of upload validation: projection, pair finding, two threads.
+"""Vectorised geometry work of upload validation: projection and pair finding.
 
-* :class:`Halves` runs an element-wise shapely / pyproj call on the two halves of its
-  arrays at once (both release the GIL), so a large upload is checked on two cores.
 * :func:`project` moves geometries between CRSs with one pyproj call on their coordinate
   array and rebuilds them from it — the same coordinates as ``GeoSeries.to_crs``, without
   its per-geometry copy.
@@ -13,8 +11,6 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import geopandas as gpd
@@ -22,54 +18,12 @@ import numpy as np
 import shapely
 from pyproj import Transformer
 
-_SPLIT_FROM = 2000  # elements; below this one call is cheaper than two threads
-
-
-class Halves:
-    """Element-wise work split over the calling thread and one worker thread.
-
-    Without a pool (small uploads) every call simply runs in the calling thread.
-    """
-
-    def __init__(self, pool: ThreadPoolExecutor | None) -> None:
-        self.pool = pool
-
-    def _split(self, n: int) -> int | None:
-        if self.pool is None or n < _SPLIT_FROM:
-            return None
-        return n // 2
-
-    def map(self, fn: Callable[..., np.ndarray], *arrays: np.ndarray) -> np.ndarray:
-        """``fn(*arrays)`` for an element-wise ``fn`` returning one array along axis 0."""
-        h = self._split(len(arrays[0]))
-        if h is None:
-            return fn(*arrays)
-        assert self.pool is not None
-        first = self.pool.submit(fn, *(a[:h] for a in arrays))
-        second = fn(*(a[h:] for a in arrays))
-        return np.concatenate([first.result(), second])
-
-    def query(self, tree: shapely.STRtree, geoms: np.ndarray, predicate: str | None = None
-              ) -> np.ndarray:
-        """``tree.query(geoms, predicate)``: (input index, tree index) pairs, in its order.
-
-        The tree must have been queried once already (GEOS builds it on the first query).
-        """
-        h = self._split(len(geoms))
-        if h is None:
-            return tree.query(geoms, predicate=predicate)
-        assert self.pool is not None
-        first = self.pool.submit(tree.query, geoms[:h], predicate=predicate)
-        second = tree.query(geoms[h:], predicate=predicate)
-        second[0] += h
-        return np.concatenate([first.result(), second], axis=1)
-
-
 _local = threading.local()
 
 
 def _transformer(src: int, dst: int) -> Transformer:
-    """One transformer per thread and CRS pair (a pyproj object is not shared by threads)."""
+    """One transformer per thread and CRS pair: a pyproj object is not shared by threads
+    (upload jobs validate in threads of their own)."""
     cache = _local.__dict__.setdefault("transformers", {})
     key = (src, dst)
     if key not in cache:
@@ -104,21 +58,17 @@ def _project_part(geoms: np.ndarray, src: int, dst: int) -> np.ndarray:
     return out
 
 
-def project(geoms: np.ndarray | Any, src: int, dst: int, halves: Halves | None = None
-            ) -> np.ndarray:
+def project(geoms: np.ndarray | Any, src: int, dst: int) -> np.ndarray:
     """``geoms`` from CRS ``src`` to ``dst`` (EPSG codes), x/y order kept (always_xy)."""
     geoms = np.asarray(geoms, dtype=object)
     if len(geoms) == 0:
         return np.array([], dtype=object)
     if (shapely.has_z(geoms) | shapely.has_m(geoms)).any():  # rare: left to geopandas
         return gpd.GeoSeries(geoms, crs=src).to_crs(dst).to_numpy()
-    if halves is None:
-        return _project_part(geoms, src, dst)
-    return halves.map(lambda part: _project_part(part, src, dst), geoms)
+    return _project_part(geoms, src, dst)
 
 
-def envelope_pairs(tree: shapely.STRtree, bounds: np.ndarray, distance: float,
-                   halves: Halves) -> np.ndarray:
+def envelope_pairs(tree: shapely.STRtree, bounds: np.ndarray, distance: float) -> np.ndarray:
     """(i < j) pairs of the tree's geometries whose envelopes come within ``distance``
     (each envelope grown by it on every side): an index-only query.
 
@@ -126,7 +76,7 @@ def envelope_pairs(tree: shapely.STRtree, bounds: np.ndarray, distance: float,
     envelope they are): cheaper to make than boxes, and the same query.
     """
     grown = np.stack([bounds[:, :2] - distance, bounds[:, 2:] + distance], axis=1)
-    found = halves.query(tree, shapely.linestrings(grown))
+    found = tree.query(shapely.linestrings(grown))
     return found[:, found[0] < found[1]]
 
 

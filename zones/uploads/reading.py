@@ -20,7 +20,15 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from zones.errors import PayloadTooLarge, ZonesError
+from zones.errors import (
+    ColumnMappingInvalid,
+    FileUnreadable,
+    PayloadTooLarge,
+    ReadMemory,
+    ReadTimeout,
+    UnsupportedFormat,
+    ZonesError,
+)
 from zones.text import fold, normalize
 from zones.uploads.contract import (
     FIELD_LIMITS,
@@ -44,13 +52,6 @@ from zones.uploads.formats import (
 )
 from zones.uploads.formats import csv as csv_format
 from zones.uploads.plain_text import joined_if_plain
-from zones.uploads.refusals import (
-    ColumnMappingInvalid,
-    FileUnreadable,
-    ReadMemory,
-    ReadTimeout,
-    UnsupportedFormat,
-)
 
 READERS = {FileFormat.GEOJSON: geojson.read, FileFormat.GPKG: gpkg.read,
            FileFormat.SHAPEFILE_ZIP: shapefile.read, FileFormat.DXF: dxf.read,
@@ -99,7 +100,7 @@ def read_upload(path: Path, *, filename: str, options: ReadOptions, limits: Uplo
     Every frame has the columns of :data:`PLOT_FIELDS` (None where nothing was mapped),
     ``source_layer``, ``source_index`` (0-based feature or data row in that layer) and a
     2-D ``geometry``. Raises an ``UploadRefused``/``PayloadTooLarge``/``UnsupportedMediaType``
-    subclass from :mod:`zones.uploads.refusals`.
+    subclass from :mod:`zones.errors`.
     """
     if path.stat().st_size > limits.max_bytes:
         raise PayloadTooLarge(f"{filename}: larger than {limits.max_bytes} bytes",

@@ -19,8 +19,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from zones.errors import FULL_DISK_ERRNOS, PayloadTooLarge, StorageFull
-from zones.uploads.refusals import FilenameInvalid
+from zones.errors import FULL_DISK_ERRNOS, FilenameInvalid, PayloadTooLarge, StorageFull
 
 log = logging.getLogger("zones.uploads")
 

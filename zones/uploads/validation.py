@@ -24,10 +24,7 @@ Measures are taken in the context's metric CRS. How the geometric rules decide:
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import contextmanager, nullcontext
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import geopandas as gpd
@@ -41,7 +38,6 @@ from zones.text import fold, normalize
 from zones.uploads.context import ValidationContext
 from zones.uploads.contract import Issue, LayerRole, Notice, Report
 from zones.uploads.geometry_ops import (
-    Halves,
     envelope_overlap,
     envelope_pairs,
     project,
@@ -53,8 +49,6 @@ from zones.uploads.rules import ValidationParams, make_issue
 
 __all__ = ["ValidationContext", "ValidationParams", "validate"]
 
-_PARALLEL_FROM = 5000  # plots; below this a thread costs more than it saves
-_WORKERS = 3  # threads besides the caller's: a step in each of two, and the halves' calls
 _STORAGE_SRID = 4326
 _POLYGONAL = {3, 6}           # shapely type ids: Polygon, MultiPolygon
 _LINEAR = {1, 2, 5}           # LineString, LinearRing, MultiLineString
@@ -91,34 +85,24 @@ def validate(layers: dict[LayerRole, gpd.GeoDataFrame], context: ValidationConte
     """
     srid = context.metric_srid
     plots = layers.get(LayerRole.PLOTS)
-    # A large upload is checked on two cores: shapely, pyproj and numpy release the GIL in
-    # their vectorised calls, so independent steps run in worker threads (the plot codes,
-    # Python string work, are keyed while the geometries are checked and projected) and
-    # the biggest calls run on the two halves of their arrays at once (Halves).
-    parallel = plots is not None and len(plots) >= _PARALLEL_FROM
-    with _collector_paused(), (
-            ThreadPoolExecutor(max_workers=_WORKERS, thread_name_prefix="validate") if parallel
-            else nullcontext()) as pool:
-        halves = Halves(pool)
-        codes = _submit(pool, _codes, _column(plots, "code")) if plots is not None else None
-        issues: list[Issue] = []
-        usable: dict[LayerRole, _Layer] = {}
-        kept: dict[LayerRole, np.ndarray] = {}
-        for role, frame in layers.items():
-            keep, found, metric = _geometry_issues(role, frame, srid, halves, pool)
-            issues += found
-            usable[role], kept[role] = _Layer(frame, keep, metric), keep
-        roads = [usable[r].geoms for r in (LayerRole.ROADS,) if r in usable]
-        roads.append(_metric(context.roads.geometry.to_numpy(), srid))
-        road_geoms = np.concatenate(roads)
-        held = _Held(context, srid)
-        if LayerRole.PLOTS in usable and codes is not None:
-            all_codes, all_keys = codes.result()
-            rows = np.flatnonzero(kept[LayerRole.PLOTS])
-            issues += _plot_issues(usable[LayerRole.PLOTS], context, held, road_geoms,
-                                   all_codes[rows], all_keys[rows], halves, pool)
-        if LayerRole.CUSTOMS_SITE in usable:
-            issues += _customs_issues(usable[LayerRole.CUSTOMS_SITE], context, held)
+    issues: list[Issue] = []
+    usable: dict[LayerRole, _Layer] = {}
+    kept: dict[LayerRole, np.ndarray] = {}
+    for role, frame in layers.items():
+        keep, found, metric = _geometry_issues(role, frame, srid)
+        issues += found
+        usable[role], kept[role] = _Layer(frame, keep, metric), keep
+    roads = [usable[r].geoms for r in (LayerRole.ROADS,) if r in usable]
+    roads.append(_metric(context.roads.geometry.to_numpy(), srid))
+    road_geoms = np.concatenate(roads)
+    held = _Held(context, srid)
+    if LayerRole.PLOTS in usable and plots is not None:
+        all_codes, all_keys = _codes(_column(plots, "code"))
+        rows = np.flatnonzero(kept[LayerRole.PLOTS])
+        issues += _plot_issues(usable[LayerRole.PLOTS], context, held, road_geoms,
+                               all_codes[rows], all_keys[rows])
+    if LayerRole.CUSTOMS_SITE in usable:
+        issues += _customs_issues(usable[LayerRole.CUSTOMS_SITE], context, held)
     issues.sort(key=lambda i: (_ROLE_ORDER[i.layer], -1 if i.feature is None else i.feature,
                                i.code, str(i.extra.get("other_feature", ""))))
     return Report(issues=issues, counts={role.value: len(f) for role, f in layers.items()},
@@ -126,34 +110,6 @@ def validate(layers: dict[LayerRole, gpd.GeoDataFrame], context: ValidationConte
 
 
 # --- helpers -------------------------------------------------------------------------
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Python's cyclic garbage collector off while the rules run, back on after if it was.
-
-    A 100k-plot upload makes several hundred thousand geometry objects (metric plots,
-    query envelopes, pair results), none of them in a reference cycle; with the collector
-    on, each batch of them sets off collections that walk every object of the process,
-    which cost more than making the geometries. Nothing else changes: cyclic garbage left
-    meanwhile, in any thread, is collected once it is back on.
-    """
-    was_on = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_on:
-            gc.enable()
-
-
-def _submit(pool: ThreadPoolExecutor | None, fn: Callable[..., Any], *args: Any) -> Future:
-    """``fn(*args)`` in the pool, or at once (a finished future) without one."""
-    if pool is not None:
-        return pool.submit(fn, *args)
-    done: Future = Future()
-    done.set_result(fn(*args))
-    return done
 
 
 def _feature_ids(frame: gpd.GeoDataFrame) -> np.ndarray:
@@ -168,10 +124,10 @@ def _column(frame: gpd.GeoDataFrame, name: str) -> np.ndarray:
     return frame[name].to_numpy(dtype=object)
 
 
-def _metric(geoms: np.ndarray, srid: int, halves: Halves | None = None) -> np.ndarray:
+def _metric(geoms: np.ndarray, srid: int) -> np.ndarray:
     """Storage (EPSG:4326) geometries in the metric CRS: one pyproj call on their
     coordinates (the same result as ``GeoSeries.to_crs``)."""
-    return project(geoms, _STORAGE_SRID, srid, halves)
+    return project(geoms, _STORAGE_SRID, srid)
 
 
 def _per_value(values: np.ndarray, fn: Callable[[Any], Any], missing: Any) -> np.ndarray:
@@ -195,8 +151,7 @@ def _r(value: float) -> float:
     return round(float(value), 2)
 
 
-def _geometry_issues(role: LayerRole, frame: gpd.GeoDataFrame, srid: int, halves: Halves,
-                     pool: ThreadPoolExecutor | None
+def _geometry_issues(role: LayerRole, frame: gpd.GeoDataFrame, srid: int
                      ) -> tuple[np.ndarray, list[Issue], np.ndarray]:
     """Empty, wrong-type and invalid features; returns the mask of the others and their
     geometries in the metric CRS."""
@@ -212,12 +167,10 @@ def _geometry_issues(role: LayerRole, frame: gpd.GeoDataFrame, srid: int, halves
         issues.append(make_issue("geometry_type", role, int(ids[i]),
                                  shapely.point_on_surface(geoms[i]), got=geoms[i].geom_type))
     checked = ~empty & ~bad_type
-    # GEOS checks validity in a worker while the features are projected here; the invalid
-    # ones are then dropped from the projection.
-    valid = _submit(pool, shapely.is_valid, geoms[checked])
-    metric = _metric(geoms[checked], srid, halves)
+    # All checked features are projected at once; the invalid ones are then dropped.
+    metric = _metric(geoms[checked], srid)
     invalid = np.zeros(len(geoms), dtype=bool)
-    invalid[checked] = ~valid.result()
+    invalid[checked] = ~shapely.is_valid(geoms[checked])
     where = np.flatnonzero(invalid)
     for i, reason in zip(where, shapely.is_valid_reason(geoms[where]), strict=True):
         issues.append(make_issue("geometry_invalid", role, int(ids[i]),
@@ -278,45 +231,26 @@ def _objects(values: list[Any]) -> np.ndarray:
 
 
 def _plot_issues(layer: _Layer, context: ValidationContext, held: _Held, roads: np.ndarray,
-                 codes: np.ndarray, keys: np.ndarray, halves: Halves,
-                 pool: ThreadPoolExecutor | None) -> list[Issue]:
+                 codes: np.ndarray, keys: np.ndarray) -> list[Issue]:
     p = context.params
     geoms, ids = layer.geoms, layer.features
     if len(geoms) == 0:
         return []
-    tree_built: Future = Future()
-
-    def each_plot() -> list[Issue]:
-        # Sizes, plots against the boundaries and the roads: long GEOS and numpy calls,
-        # which hold no GIL. Only the last needs the tree.
-        return (_size_issues(geoms, layer.column("land_use"), ids, context)
-                + _outside(geoms, ids, context)
-                + _road_access(geoms, tree_built.result(), roads, ids, context))
-
-    # Two lanes: the per-plot rules in a worker thread (started before the tree is built),
-    # the pairwise ones and the codes here, their big calls split in halves. The caller
-    # sorts the issues.
-    rest = pool.submit(each_plot) if pool is not None else None
-    try:
-        tree = shapely.STRtree(geoms)
-        tree.query(geoms[:1])  # built now (GEOS builds on the first query), then shared
-    except BaseException as exc:
-        tree_built.set_exception(exc)
-        raise
-    tree_built.set_result(tree)
-    if rest is None:
-        rest = _submit(None, each_plot)
+    tree = shapely.STRtree(geoms)
     bounds = shapely.bounds(geoms)
     # One index-only query gives every pair the overlap and gap rules look at; the pairs'
-    # envelopes then rule out most of them before any geometry is compared.
-    near = envelope_pairs(tree, bounds, p.gap_width_m, halves)
+    # envelopes then rule out most of them before any geometry is compared. The caller
+    # sorts the issues.
+    near = envelope_pairs(tree, bounds, p.gap_width_m)
     ex, ey = envelope_overlap(bounds[near[0]], bounds[near[1]])
-    return (_overlaps(geoms, tree, near, ex, ey, ids, context)
+    return (_size_issues(geoms, layer.column("land_use"), ids, context)
+            + _outside(geoms, ids, context)
+            + _road_access(geoms, tree, roads, ids, context)
+            + _overlaps(geoms, tree, near, ex, ey, ids, context)
             + _held_conflicts(geoms, tree, bounds, keys, ids, held, context)
-            + _gaps(geoms, near, ex, ey, ids, context, halves)
+            + _gaps(geoms, near, ex, ey, ids, context)
             + _code_issues(codes, keys, ids, geoms, context.metric_srid)
-            + _env_buffers(geoms, layer.column("env_group"), ids, context)
-            + rest.result())
+            + _env_buffers(geoms, layer.column("env_group"), ids, context))
 
 
 def _code_issues(codes: np.ndarray, folded: np.ndarray, ids: np.ndarray,
@@ -367,14 +301,14 @@ def _overlaps(geoms: np.ndarray, tree: shapely.STRtree, near: np.ndarray, ex: np
 
 
 def _gaps(geoms: np.ndarray, near: np.ndarray, ex: np.ndarray, ey: np.ndarray,
-          ids: np.ndarray, context: ValidationContext, halves: Halves) -> list[Issue]:
+          ids: np.ndarray, context: ValidationContext) -> list[Issue]:
     p = context.params
     r = p.gap_width_m
     # Plots are at least as far apart as their envelopes: pairs whose envelopes are
     # ``gap_width_m`` apart or more are dropped (with a margin for rounding) unmeasured.
     envelope_apart = np.hypot(np.maximum(-ex, 0), np.maximum(-ey, 0))
     near = near[:, envelope_apart < r + 1e-9 * (1 + r)]
-    apart = halves.map(shapely.distance, geoms[near[0]], geoms[near[1]])
+    apart = shapely.distance(geoms[near[0]], geoms[near[1]])
     near = near[:, (apart > 0) & (apart < r)]
     if near.shape[1] == 0:
         return []

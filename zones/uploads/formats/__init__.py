@@ -14,8 +14,8 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 
+from zones.errors import FeatureTooManyVertices, TooManyFeatures, TooManyVertices
 from zones.uploads.contract import LayerRole, Notice, UploadLimits
-from zones.uploads.refusals import FeatureTooManyVertices, TooManyFeatures, TooManyVertices
 
 
 @dataclass

@@ -11,10 +11,10 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
+from zones.errors import EncodingInvalid, FileUnreadable, WktColumnMissing, WktInvalid
 from zones.text import fold
 from zones.uploads.contract import Notice, ReadOptions, UploadLimits
 from zones.uploads.formats import RawLayer, RawRead, VertexBudget, check_feature_count
-from zones.uploads.refusals import EncodingInvalid, FileUnreadable, WktColumnMissing, WktInvalid
 
 GUESSES = ("wkt", "geometry", "geom", "the_geom")
 

@@ -19,10 +19,10 @@ from ezdxf import recover
 from ezdxf.lldxf.const import DXFError
 from ezdxf.path import make_path
 
+from zones.errors import CrsMissing, DxfLayersUnmapped, FileUnreadable
 from zones.text import fold
 from zones.uploads.contract import LayerRole, Notice, ReadOptions, UploadLimits
 from zones.uploads.formats import RawLayer, RawRead, VertexBudget, check_feature_count
-from zones.uploads.refusals import CrsMissing, DxfLayersUnmapped, FileUnreadable
 
 _FLATTEN_M = 0.05
 CODE_TAGS = {"code", "plot", "plot_code", "plotcode", "کد"}   # ATTRIB tags read as the code

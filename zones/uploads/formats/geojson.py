@@ -18,10 +18,10 @@ import geopandas as gpd
 import numpy as np
 from shapely.geometry import shape
 
+from zones.errors import EncodingInvalid, FileUnreadable, JsonNonFinite, JsonTooDeep
 from zones.text import fold
 from zones.uploads.contract import Notice, ReadOptions, UploadLimits
 from zones.uploads.formats import RawLayer, RawRead, VertexBudget, check_feature_count
-from zones.uploads.refusals import EncodingInvalid, FileUnreadable, JsonNonFinite, JsonTooDeep
 
 _CHUNK = 4 * 1024 * 1024
 _STEP = np.zeros(256, dtype=np.int8)          # +1 opens, -1 closes a level

@@ -7,11 +7,11 @@ from pathlib import Path
 import pyogrio
 from pyogrio.errors import DataLayerError, DataSourceError
 
+from zones.errors import FileUnreadable, GpkgLayersUnmapped, UploadRefused
 from zones.text import fold
-from zones.uploads.contract import LayerRole, ReadOptions, UploadLimits, UploadRefused
+from zones.uploads.contract import LayerRole, ReadOptions, UploadLimits
 from zones.uploads.formats import RawLayer, RawRead, VertexBudget, check_feature_count
 from zones.uploads.formats.ogr import read_layer
-from zones.uploads.refusals import FileUnreadable, GpkgLayersUnmapped
 
 
 def read(path: Path, *, filename: str, options: ReadOptions, limits: UploadLimits) -> RawRead:

@@ -17,8 +17,8 @@ import shapely
 from pyogrio.errors import DataLayerError, DataSourceError
 from pyproj import CRS
 
+from zones.errors import EncodingInvalid, FileUnreadable
 from zones.uploads.formats import VertexBudget
-from zones.uploads.refusals import EncodingInvalid, FileUnreadable
 
 _KINDS_WITH_PARTS = (4, 5, 6, 7)  # multi-point, -linestring, -polygon, collection
 

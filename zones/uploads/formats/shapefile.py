@@ -14,17 +14,17 @@ import pandas as pd
 import pyogrio
 from pyogrio.errors import DataLayerError, DataSourceError
 
-from zones.uploads.archive import extracted
-from zones.uploads.contract import ReadOptions, UploadLimits
-from zones.uploads.formats import RawLayer, RawRead, VertexBudget, check_feature_count
-from zones.uploads.formats.gpkg import choose_layers
-from zones.uploads.formats.ogr import read_layer
-from zones.uploads.refusals import (
+from zones.errors import (
     EncodingInvalid,
     FileUnreadable,
     GpkgLayersUnmapped,
     ShapefileMissingPart,
 )
+from zones.uploads.archive import extracted
+from zones.uploads.contract import ReadOptions, UploadLimits
+from zones.uploads.formats import RawLayer, RawRead, VertexBudget, check_feature_count
+from zones.uploads.formats.gpkg import choose_layers
+from zones.uploads.formats.ogr import read_layer
 
 # DBF language driver IDs (the ones GDAL knows that matter here) -> Python codec.
 LANGUAGE_DRIVERS = {
