@@ -28,6 +28,7 @@ from zones.model import (
     ProductionUnit,
     ProtectedArea,
     UnitStatus,
+    table_of,
 )
 from zones.text import normalize
 
@@ -97,36 +98,29 @@ class Collection:
         return backend.extent(session, self.geom, where=self.scope)
 
 
-def _table(model: Any) -> sa.Table:
-    """A mapped class's table (typed as a plain ``FromClause`` by SQLAlchemy)."""
-    table = model.__table__
-    assert isinstance(table, sa.Table)
-    return table
-
-
 COLLECTIONS: dict[str, Collection] = {c.id: c for c in (
     Collection("districts", "Districts", "Industrial estates of the zone (boundaries).",
-               frames.district_select, _table(District), District.__table__.c.boundary),
+               frames.district_select, table_of(District), District.__table__.c.boundary),
     Collection("plots", "Plots", "Current plots with public attributes (land use, status, "
-               "zoning limits, area in m²).", frames.plot_select, _table(Plot),
+               "zoning limits, area in m²).", frames.plot_select, table_of(Plot),
                Plot.__table__.c.geom, scope=frames.CURRENT_PLOT,
                queryables={"district_code": Queryable(District.code),
                            "status": Queryable(Plot.status, PlotStatus),
                            "land_use": Queryable(Plot.land_use, LandUse)}),
     Collection("infrastructure", "Infrastructure", "Roads and utility networks (lines, "
                "points and polygons).", frames.infrastructure_select,
-               _table(InfrastructureAsset), InfrastructureAsset.__table__.c.geom),
+               table_of(InfrastructureAsset), InfrastructureAsset.__table__.c.geom),
     Collection("customs_sites", "Customs sites", "Customs-controlled sites.",
-               frames.customs_select, _table(CustomsSite), CustomsSite.__table__.c.geom),
+               frames.customs_select, table_of(CustomsSite), CustomsSite.__table__.c.geom),
     Collection("units", "Production units", "Production units' public fields (name, "
                "ISIC class, status), at a point on the plot they hold.",
-               frames.unit_site_select, _table(Plot), Plot.__table__.c.geom,
+               frames.unit_site_select, table_of(Plot), Plot.__table__.c.geom,
                scope=frames.CURRENT_PLOT,
                queryables={"status": Queryable(ProductionUnit.status, UnitStatus),
                            "isic4": Queryable(ProductionUnit.isic4),
                            "district_code": Queryable(District.code)}),
     Collection("protected_areas", "Protected areas", "Wetland and other protected areas "
-               "with their buffers.", frames.protected_select, _table(ProtectedArea),
+               "with their buffers.", frames.protected_select, table_of(ProtectedArea),
                ProtectedArea.__table__.c.geom),
 )}
 

@@ -57,7 +57,7 @@ from sqlalchemy.orm import Session
 
 from zones import errors, frames
 from zones.db import backend
-from zones.model import AuditEvent, District, InfrastructureAsset, Plot
+from zones.model import AuditEvent, District, InfrastructureAsset, Plot, table_of
 from zones.model.plots import HELD_STATUSES, PlotStatus
 
 EXTENT = 4096
@@ -105,8 +105,8 @@ def layers() -> tuple[Layer, ...]:
              .where(Plot.valid_to.is_(None)).order_by(Plot.id))
     infrastructure = (sa.select(a.id, _text(a.network), a.kind, _text(a.status))
                       .order_by(a.id))
-    return (Layer("plots", plots, Plot.__table__, Plot.__table__.c.geom),
-            Layer("infrastructure", infrastructure, a.__table__, a.__table__.c.geom))
+    return (Layer("plots", plots, table_of(Plot), table_of(Plot).c.geom),
+            Layer("infrastructure", infrastructure, table_of(a), table_of(a).c.geom))
 
 
 @dataclass(frozen=True)
@@ -146,7 +146,7 @@ def check_tile(z: int, x: int, y: int) -> morecantile.Tile:
     if not 0 <= z <= MAX_ZOOM:
         raise errors.InvalidTile(f"no tile {z}/{x}/{y}: zoom must be 0..{MAX_ZOOM}",
                                  z=z, x=x, y=y)
-    if not TMS.is_valid(x, y, z):
+    if not TMS.is_valid(morecantile.Tile(x, y, z)):
         raise errors.InvalidTile(
             f"no tile {z}/{x}/{y}: at zoom {z}, x and y must be 0..{2**z - 1}", z=z, x=x, y=y)
     return morecantile.Tile(x, y, z)
@@ -187,7 +187,7 @@ def _render_overview(session: Session, tile: morecantile.Tile,
                      bbox: tuple[float, ...]) -> bytes:
     """Districts intersecting the tile, with their plot counts: O(districts), any backend."""
     d = District
-    table = d.__table__
+    table = table_of(d)
     stmt = (sa.select(d.id, d.code, d.name_fa, d.name_en, frames.wkb(d.boundary))
             .where(backend.bbox_clause(session, table, table.c.boundary, bbox))
             .order_by(d.id))
@@ -238,7 +238,7 @@ def district_counts(session: Session) -> dict[int, dict[str, int]]:
     tiles wait for one); after a change, the tile is answered with the counts at hand
     while one background thread recounts — no later request pays O(plots).
     """
-    key = str(session.get_bind().url)
+    key = str(session.get_bind().engine.url)
     cached = _COUNTS.get(key)
     now = time.monotonic()
     if cached is not None and now - cached.checked < COUNTS_MIN_AGE_S:

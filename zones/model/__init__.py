@@ -2,7 +2,7 @@
 
 from zones.model.audit import AuditAction, AuditEvent
 from zones.model.auth import ApiToken, Role, User
-from zones.model.base import STORAGE_SRID, Base, utcnow
+from zones.model.base import STORAGE_SRID, Base, table_of, utcnow
 from zones.model.geography import (
     District,
     DistrictKind,
@@ -158,5 +158,6 @@ __all__ = [
     "User",
     "WorkStatus",
     "Zone",
+    "table_of",
     "utcnow",
 ]

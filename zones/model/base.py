@@ -83,3 +83,11 @@ class Base(DeclarativeBase):
 class Timestamped:
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+def table_of(model: type[Any]) -> sa.Table:
+    """A mapped class's table, typed as one (SQLAlchemy types ``__table__`` as any
+    ``FromClause``)."""
+    table = model.__table__
+    assert isinstance(table, sa.Table)
+    return table

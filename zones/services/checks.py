@@ -27,6 +27,7 @@ from zones.model import (
     District,
     Plot,
     Zone,
+    table_of,
 )
 from zones.spatial.measurement import metric_area
 from zones.text import has_control
@@ -61,7 +62,8 @@ def _rules_installed(session: Session) -> list[Violation]:
 
 def _plot_geometry(session: Session) -> list[Violation]:
     found: list[Violation] = []
-    srids = dict(session.execute(sa.select(District.id, Zone.metric_srid).join(Zone)).all())
+    srids = {d: srid for d, srid in session.execute(
+        sa.select(District.id, Zone.metric_srid).join(Zone))}
     plots = plot_frame(session)
     if plots.empty:
         return found
@@ -71,8 +73,8 @@ def _plot_geometry(session: Session) -> list[Violation]:
         found.append(Violation("plot_invalid_geometry", "plots with invalid geometry",
                                plots.id[invalid].tolist()))
     valid = plots[~invalid]
-    district_ids = dict(session.execute(sa.select(Plot.id, Plot.district_id)
-                                        .where(Plot.valid_to.is_(None))).all())
+    district_ids = {p: d for p, d in session.execute(
+        sa.select(Plot.id, Plot.district_id).where(Plot.valid_to.is_(None)))}
     srid = srids[district_ids[int(valid.id.iloc[0])]] if len(valid) else 32639
     tree = shapely.STRtree(valid.geometry.to_numpy())
     left, right = tree.query(valid.geometry.to_numpy(), predicate="intersects")
@@ -99,13 +101,13 @@ def _allocations(session: Session) -> list[Violation]:
     found: list[Violation] = []
     active = sa.select(Allocation.plot_id, sa.func.count().label("n")).where(
         Allocation.status == AllocationStatus.ACTIVE).group_by(Allocation.plot_id)
-    counts = dict(session.execute(active).all())
+    counts = {p: n for p, n in session.execute(active)}
     doubled = [p for p, n in counts.items() if n > 1]
     if doubled:
         found.append(Violation("allocation_multiple_active",
                                "plots with more than one active allocation", doubled))
-    statuses = dict(session.execute(sa.select(Plot.id, Plot.status)
-                                    .where(Plot.valid_to.is_(None))).all())
+    statuses = {p: s for p, s in session.execute(
+        sa.select(Plot.id, Plot.status).where(Plot.valid_to.is_(None)))}
     held_without = [p for p, s in statuses.items() if s in HELD_STATUSES and p not in counts]
     allocated_free = [p for p in counts if p in statuses and statuses[p] not in HELD_STATUSES]
     if held_without:
@@ -122,7 +124,7 @@ def _audit_trail(session: Session) -> list[Violation]:
     found: list[Violation] = []
     audited = [m for m in Base.registry.mappers if getattr(m.class_, "__audited__", False)]
     for mapper in audited:
-        table = mapper.local_table
+        table = table_of(mapper.class_)
         seen = sa.select(AuditEvent.entity_id).where(AuditEvent.entity == table.name)
         missing = session.scalars(
             sa.select(table.c.id).where(table.c.id.not_in(seen))).all()
@@ -156,9 +158,10 @@ def _readable(session: Session) -> list[Violation]:
     meets the row fail, so they are reported per table and column with the row ids.
     """
     found: list[Violation] = []
-    tables = {m.local_table.name: m.local_table for m in Base.registry.mappers}
+    tables = {t.name: t for m in Base.registry.mappers
+              if isinstance(t := m.local_table, sa.Table)}
     for _, table in sorted(tables.items()):
-        if not isinstance(table, sa.Table) or "id" not in table.c:
+        if "id" not in table.c:
             continue
         required = [c for c in table.c if not c.nullable and not c.primary_key
                     and not isinstance(c.type, Geometry)]

@@ -220,7 +220,7 @@ def _fingerprint(session: Session, settings: Settings) -> tuple[Any, ...]:
 
 
 def _features(session: Session, settings: Settings, srid: int) -> _Features:
-    key = str(session.get_bind().url)
+    key = str(session.get_bind().engine.url)
     stamp = _fingerprint(session, settings)
     cached = _CACHE.get(key)
     if cached is not None and cached[0] == stamp:
@@ -324,12 +324,13 @@ def match(*, session: Session, request: AllocationRequest, settings: Settings, l
         preferred |= (districts == district) & (codes == code)
     shares["preference"] = np.where(preferred, 1.0, np.where(
         np.isin(districts, request.preferred_districts), 0.5, 0.0))
-    total = sum(WEIGHTS[k] * v for k, v in shares.items())
+    total: np.ndarray = np.sum([WEIGHTS[k] * v for k, v in shares.items()], axis=0)
     adjacent = _adjacency(session, request, feats, feats.geoms[pos])
     order = np.lexsort((ids, -total, -adjacent))[:limit]
     for i in order:
-        components = {k: {"points": round(float(WEIGHTS[k] * shares[k][i]), 2),
-                          "max": WEIGHTS[k]} for k in WEIGHTS}
+        components: dict[str, dict[str, Any]] = {
+            k: {"points": round(float(WEIGHTS[k] * shares[k][i]), 2), "max": WEIGHTS[k]}
+            for k in WEIGHTS}
         components["area_fit"].update(area_m2=round(float(area[i]), 1),
                                       wanted=[request.area_min_m2, request.area_max_m2])
         components["utilities"]["networks"] = {n: feats.reach[n].explain(pos[i])
