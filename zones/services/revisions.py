@@ -20,7 +20,6 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
-import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict
@@ -364,40 +363,17 @@ def _validated_revision(session: Session, district: District,
         uploaded_by_id=None if user is None else user.id, **fields)
     if user is not None:
         session.info.update(actor=user.username, actor_id=user.id)
-    # Read before the loading thread takes the connection.
     retiring = retirement_issue(session, district, layers, metric_srid)
     session.add(revision)
     session.flush()
-    loading = _Loading(session, revision, layers, metric_srid)
-    loading.start()
-    try:
-        report = validate(layers, context, notices=notices)
-    finally:
-        loading.join()
-    if loading.failure is not None:
-        raise loading.failure
+    _store_features(session, revision.id, layers, metric_srid)
+    report = validate(layers, context, notices=notices)
     report.issues.extend([retiring] if retiring else [])
     errors_n = sum(1 for i in report.issues if i.severity is Severity.ERROR)
     revision.report = report_json(report)
     revision.error_count, revision.warning_count = errors_n, len(report.issues) - errors_n
     session.flush()
     return revision
-
-
-class _Loading(threading.Thread):
-    """The bulk load of a revision's features, run beside validation; keeps its failure."""
-
-    def __init__(self, session: Session, revision: PlanRevision,
-                 layers: dict[LayerRole, gpd.GeoDataFrame], metric_srid: int) -> None:
-        super().__init__(name=f"load-revision-{revision.id}", daemon=True)
-        self.args = (session, revision.id, layers, metric_srid)
-        self.failure: BaseException | None = None
-
-    def run(self) -> None:
-        try:
-            _store_features(*self.args)
-        except BaseException as exc:  # re-raised by the caller, in its transaction
-            self.failure = exc
 
 
 def _text(value: Any, limit: int) -> str | None:
