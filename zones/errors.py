@@ -470,3 +470,70 @@ class JobInterrupted(ZonesError):
 
     code = "job_interrupted"
     title = "The upload job was interrupted by a service restart"
+
+
+# --- plan revisions, projects, parties, uploads, infrastructure -----------------------------
+
+class RevisionNotFound(NotFound):
+    code = "revision_not_found"
+    title = "Plan revision not found"
+
+
+class RevisionTransitionForbidden(Conflict):
+    code = "revision_transition_forbidden"
+    title = "The revision cannot move to that status"
+
+
+class RevisionHasErrors(Conflict):
+    code = "revision_has_errors"
+    title = "The revision has blocking validation errors"
+
+
+class ApprovalForbidden(Forbidden):
+    code = "approval_forbidden"
+    title = "Only the working group approves or rejects plan revisions"
+
+
+class OwnRevisionApproval(Forbidden):
+    code = "own_revision_approval"
+    title = "An uploader cannot decide on their own revision"
+
+
+class HeldPlotWouldChange(Conflict):
+    code = "held_plot_would_change"
+    title = "The revision would change or remove a held plot"
+
+
+class RetirementNotAcknowledged(Conflict):
+    code = "retirement_not_acknowledged"
+    title = "Approval would retire current plots: acknowledge how many"
+
+
+class PublicationInvalid(InvalidInput):
+    code = "revision_not_publishable"
+    title = "A feature of the revision cannot be published"
+
+
+class NoLandNeeded(InvalidInput):
+    code = "project_needs_no_land"
+    title = "The project records no land need"
+
+
+class RefTaken(Conflict):
+    code = "ref_taken"
+    title = "Registry number already used"
+
+
+class LengthRequired(InvalidInput):
+    code = "length_required"
+    title = "Send the upload with a Content-Length"
+
+
+class InvalidOptions(InvalidInput):
+    code = "invalid_upload_options"
+    title = "The upload options are not valid"
+
+
+class CustomsSiteTaken(Conflict):
+    code = "customs_site_already_chosen"
+    title = "Another customs site is already chosen"

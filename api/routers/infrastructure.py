@@ -164,11 +164,6 @@ def get_customs_site(code: Annotated[str, Path(max_length=32)], session: Session
                 request, errors.NotFound(f"no customs site {code!r}", site=normalize(code)))
 
 
-class CustomsSiteTaken(errors.Conflict):
-    code = "customs_site_already_chosen"
-    title = "Another customs site is already chosen"
-
-
 @router.patch("/customs-sites/{code}", response_model=SiteState,
               summary="Choose or reject a customs candidate (working group)")
 def decide_customs_site(code: Annotated[str, Path(max_length=32)], decision: SiteDecision,
@@ -181,7 +176,7 @@ def decide_customs_site(code: Annotated[str, Path(max_length=32)], decision: Sit
             CustomsSite.status == SiteStatus.CHOSEN, CustomsSite.zone_id == site.zone_id,
             CustomsSite.id != site.id))
         if chosen is not None:
-            raise CustomsSiteTaken(f"site {chosen} is already chosen; reject it first",
+            raise errors.CustomsSiteTaken(f"site {chosen} is already chosen; reject it first",
                                    chosen=chosen)
     session.info.update(actor=user.username, actor_id=user.id,
                         reason=normalize(decision.decision_ref))

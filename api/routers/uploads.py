@@ -59,16 +59,6 @@ GPKG = "application/geopackage+sqlite3"
 BINARY = {"type": "string", "format": "binary"}
 
 
-class LengthRequired(errors.InvalidInput):
-    code = "length_required"
-    title = "Send the upload with a Content-Length"
-
-
-class InvalidOptions(errors.InvalidInput):
-    code = "invalid_upload_options"
-    title = "The upload options are not valid"
-
-
 def _jalali(value: dt.datetime | None) -> str | None:
     return jalali(value, digits="latin") if value else None
 
@@ -116,7 +106,7 @@ def _load(session: Session, revision_id: int, user: User | None) -> PlanRevision
     revision = session.scalar(sa.select(PlanRevision).where(
         PlanRevision.id == revision_id, _visible(user)))
     if revision is None:
-        raise rev.RevisionNotFound(f"no plan revision {revision_id}", revision_id=revision_id)
+        raise errors.RevisionNotFound(f"no plan revision {revision_id}", revision_id=revision_id)
     return revision
 
 
@@ -124,7 +114,7 @@ def body_cap(request: Request, settings: SettingsDep) -> None:
     """Refuse an oversized upload from its Content-Length, before any of the body is read."""
     length = request.headers.get("content-length")
     if length is None or not length.isdigit():
-        raise LengthRequired("send the file with a Content-Length header")
+        raise errors.LengthRequired("send the file with a Content-Length header")
     if int(length) > settings.upload_max_bytes + FORM_OVERHEAD:
         raise errors.PayloadTooLarge(f"upload larger than {settings.upload_max_bytes} bytes",
                                      limit=settings.upload_max_bytes, received=int(length))
@@ -145,7 +135,7 @@ def _options(raw: Any) -> ReadOptions:
     try:
         parsed = UploadOptions.model_validate_json(raw or "{}")
     except ValidationError as exc:
-        raise InvalidOptions("options must be JSON with the documented fields",
+        raise errors.InvalidOptions("options must be JSON with the documented fields",
                              errors=[{"loc": list(e["loc"]), "msg": e["msg"]}
                                      for e in exc.errors()]) from None
     return ReadOptions(**parsed.model_dump())

@@ -7,6 +7,14 @@ import sqlalchemy as sa
 
 from tests.common import box
 from tests.uploads.plan_fixtures import BASE, current_plots, layers, plan_world, plot, snapshot
+from zones.errors import (
+    ApprovalForbidden,
+    HeldPlotWouldChange,
+    OwnRevisionApproval,
+    RetirementNotAcknowledged,
+    RevisionHasErrors,
+    RevisionTransitionForbidden,
+)
 from zones.model import (
     CustomsSite,
     InfrastructureAsset,
@@ -18,12 +26,6 @@ from zones.model import (
 )
 from zones.services import revisions
 from zones.services.revisions import (
-    ApprovalForbidden,
-    HeldPlotWouldChange,
-    OwnRevisionApproval,
-    RetirementNotAcknowledged,
-    RevisionHasErrors,
-    RevisionTransitionForbidden,
     approve,
     create_draft_revision,
     reject,

@@ -21,11 +21,6 @@ TEXT_FIELDS = frozenset({"ref", "name_fa", "name_en", "national_id", "email", "p
                          "address", "establishment_licence_no", "operating_licence_no"})
 
 
-class RefTaken(errors.Conflict):
-    code = "ref_taken"
-    title = "Registry number already used"
-
-
 def _clean(values: dict[str, Any]) -> dict[str, Any]:
     # Control characters are dropped whatever the caller checked: one in an address
     # would break every later XLSX export of the registry.
@@ -38,13 +33,13 @@ def _flush(session: Session, what: str, ref: str) -> None:
         with session.begin_nested():
             session.flush()
     except IntegrityError as exc:  # a concurrent insert of the same ref
-        raise RefTaken(f"{what} {ref!r} already exists", ref=ref) from exc
+        raise errors.RefTaken(f"{what} {ref!r} already exists", ref=ref) from exc
 
 
 def create_investor(*, session: Session, values: dict[str, Any]) -> Investor:
     values = _clean(values)
     if session.scalar(sa.select(Investor.id).where(Investor.ref == values["ref"])):
-        raise RefTaken(f"investor {values['ref']!r} already exists", ref=values["ref"])
+        raise errors.RefTaken(f"investor {values['ref']!r} already exists", ref=values["ref"])
     investor = Investor(**values)
     session.add(investor)
     _flush(session, "investor", values["ref"])
@@ -65,7 +60,7 @@ def create_unit(*, session: Session, investor: Investor, values: dict[str, Any]
     values = _clean(values)
     if session.scalar(sa.select(ProductionUnit.id)
                       .where(ProductionUnit.ref == values["ref"])):
-        raise RefTaken(f"unit {values['ref']!r} already exists", ref=values["ref"])
+        raise errors.RefTaken(f"unit {values['ref']!r} already exists", ref=values["ref"])
     unit = ProductionUnit(investor=investor, status=UnitStatus.APPLIED, **values)
     session.add(unit)
     _flush(session, "unit", values["ref"])

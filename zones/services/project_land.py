@@ -24,16 +24,11 @@ from zones.services.requests import RequestInput, submit
 AREA_BELOW, AREA_ABOVE = 0.9, 1.25
 
 
-class NoLandNeeded(errors.InvalidInput):
-    code = "project_needs_no_land"
-    title = "The project records no land need"
-
-
 def request_land(*, session: Session, project: ExpansionProject, actor: str,
                  submitted_by_id: int | None, open_max: int) -> tuple[AllocationRequest, bool]:
     """The allocation request for ``project``'s land (created, or the one already sent)."""
     if not project.land_needed_m2:
-        raise NoLandNeeded("record the land the project needs (land_needed_m2) first",
+        raise errors.NoLandNeeded("record the land the project needs (land_needed_m2) first",
                            project=project.id)
     unit = project.unit
     need = project.land_needed_m2

@@ -72,46 +72,6 @@ from zones.uploads.contract import Issue, LayerRole, ReadOptions, Report, Severi
 Progress = Callable[[int, str], None]
 
 
-class RevisionNotFound(errors.NotFound):
-    code = "revision_not_found"
-    title = "Plan revision not found"
-
-
-class RevisionTransitionForbidden(errors.Conflict):
-    code = "revision_transition_forbidden"
-    title = "The revision cannot move to that status"
-
-
-class RevisionHasErrors(errors.Conflict):
-    code = "revision_has_errors"
-    title = "The revision has blocking validation errors"
-
-
-class ApprovalForbidden(errors.Forbidden):
-    code = "approval_forbidden"
-    title = "Only the working group approves or rejects plan revisions"
-
-
-class OwnRevisionApproval(errors.Forbidden):
-    code = "own_revision_approval"
-    title = "An uploader cannot decide on their own revision"
-
-
-class HeldPlotWouldChange(errors.Conflict):
-    code = "held_plot_would_change"
-    title = "The revision would change or remove a held plot"
-
-
-class RetirementNotAcknowledged(errors.Conflict):
-    code = "retirement_not_acknowledged"
-    title = "Approval would retire current plots: acknowledge how many"
-
-
-class PublicationInvalid(errors.InvalidInput):
-    code = "revision_not_publishable"
-    title = "A feature of the revision cannot be published"
-
-
 def find_district(session: Session, code: str) -> District:
     """A district by code (``"D3"``, Persian digits folded) or by number (``"3"``)."""
     key = fold(code) or ""
@@ -125,7 +85,7 @@ def find_district(session: Session, code: str) -> District:
 def get_revision(session: Session, revision_id: int) -> PlanRevision:
     revision = session.get(PlanRevision, revision_id)
     if revision is None:
-        raise RevisionNotFound(f"no plan revision {revision_id}", revision_id=revision_id)
+        raise errors.RevisionNotFound(f"no plan revision {revision_id}", revision_id=revision_id)
     return revision
 
 
@@ -450,12 +410,12 @@ def _store_features(session: Session, revision_id: int,
 def submit(session: Session, revision: PlanRevision, *, user: User) -> PlanRevision:
     """Draft → submitted, only without blocking errors; by the uploader or staff and up."""
     if user.role is Role.CONSULTANT and revision.uploaded_by_id != user.id:
-        raise RevisionNotFound(f"no plan revision {revision.id}", revision_id=revision.id)
+        raise errors.RevisionNotFound(f"no plan revision {revision.id}", revision_id=revision.id)
     if user.role not in (Role.CONSULTANT, Role.STAFF, Role.WORKING_GROUP, Role.ADMIN):
         raise errors.Forbidden(f"role {user.role.value} may not submit plan revisions")
     _require_status(revision, RevisionStatus.DRAFT, RevisionStatus.SUBMITTED)
     if revision.error_count:
-        raise RevisionHasErrors(
+        raise errors.RevisionHasErrors(
             f"revision {revision.id} has {revision.error_count} blocking errors; fix and "
             "upload again", revision_id=revision.id, error_count=revision.error_count)
     with _atomic(session):
@@ -469,7 +429,7 @@ def submit(session: Session, revision: PlanRevision, *, user: User) -> PlanRevis
 
 def _require_status(revision: PlanRevision, need: RevisionStatus, to: RevisionStatus) -> None:
     if revision.status is not need:
-        raise RevisionTransitionForbidden(
+        raise errors.RevisionTransitionForbidden(
             f"revision {revision.id} is {revision.status.value}; only a {need.value} revision "
             f"can become {to.value}", revision_id=revision.id, status=revision.status.value)
 
@@ -477,10 +437,10 @@ def _require_status(revision: PlanRevision, need: RevisionStatus, to: RevisionSt
 def check_decider(revision: PlanRevision, user: User) -> None:
     """Only the working group decides, and never on a revision the same person uploaded."""
     if user.role is not Role.WORKING_GROUP:
-        raise ApprovalForbidden(f"role {user.role.value} may not decide on plan revisions",
+        raise errors.ApprovalForbidden(f"role {user.role.value} may not decide on plan revisions",
                                 role=user.role.value)
     if user.id in (revision.uploaded_by_id,):
-        raise OwnRevisionApproval("you uploaded this revision; another member must decide",
+        raise errors.OwnRevisionApproval("you uploaded this revision; another member must decide",
                                   revision_id=revision.id)
 
 
@@ -569,12 +529,12 @@ def publish(session: Session, revision: PlanRevision, *, retire_count: int | Non
     assert zone is not None
     diff = diff_revision(session, revision)
     if diff.held_changes:
-        raise HeldPlotWouldChange(
+        raise errors.HeldPlotWouldChange(
             f"{len(diff.held_changes)} held plot(s) would change; carry them over unchanged",
             plots=diff.warnings)
     if (retire_count or 0) != diff.retire_count:
         codes = [c.code for c in diff.removed]
-        raise RetirementNotAcknowledged(
+        raise errors.RetirementNotAcknowledged(
             f"approving revision {revision.id} retires {diff.retire_count} current plot(s); "
             f"send retire_count={diff.retire_count} to confirm (received {retire_count})",
             retire_count=diff.retire_count, received=retire_count, plot_codes=codes)
@@ -613,7 +573,7 @@ def _land_use(feature: PlanFeature) -> LandUse:
     try:
         return LandUse(fold(feature.land_use) or "")
     except ValueError:
-        raise PublicationInvalid(
+        raise errors.PublicationInvalid(
             f"plot {feature.code}: land use {feature.land_use!r} is not one of "
             f"{[u.value for u in LandUse]}", feature=feature.source_index,
             land_use=feature.land_use) from None
@@ -624,7 +584,7 @@ def _polygon(feature: PlanFeature) -> shapely.Polygon:
     if isinstance(geom, shapely.MultiPolygon) and len(geom.geoms) == 1:
         geom = geom.geoms[0]
     if not isinstance(geom, shapely.Polygon):
-        raise PublicationInvalid(f"{feature.role.value} feature {feature.source_index} is a "
+        raise errors.PublicationInvalid(f"{feature.role.value} feature {feature.source_index} is a "
                                  f"{geom.geom_type}, not one polygon",
                                  feature=feature.source_index, role=feature.role.value)
     return geom
@@ -666,7 +626,7 @@ def _network(feature: PlanFeature) -> Network:
     try:
         return Network(fold(feature.network) or "")
     except ValueError:
-        raise PublicationInvalid(
+        raise errors.PublicationInvalid(
             f"utility feature {feature.source_index}: network {feature.network!r} is not one "
             f"of {[n.value for n in Network]}", feature=feature.source_index) from None
 
