@@ -38,6 +38,7 @@ from zones.model import (
     ProtectedArea,
     UnitStatusChange,
     Zone,
+    table_of,
 )
 from zones.services.allocation import add_months, operating_licence_months
 from zones.spatial.measurement import metric_area
@@ -93,7 +94,7 @@ def _text(rows: list[dict[str, Any]], *keys: str) -> None:
 
 def _insert(conn: sa.Connection, model: type, rows: list[dict[str, Any]], actor: str) -> list[int]:
     """Insert rows in chunks and audit them; return the new ids in input order."""
-    table = model.__table__
+    table = table_of(model)
     ids: list[int] = []
     for start in range(0, len(rows), CHUNK):
         chunk = rows[start:start + CHUNK]
@@ -219,10 +220,13 @@ def _load_allocations(conn: sa.Connection, data: Any, plots: dict[tuple[str, str
     frame = data.allocations
     rows = _records(frame, ["tenure", "status", "start_date", "end_date", "contract_no",
                             "decision_ref"])
-    areas = dict(conn.execute(sa.select(Plot.id, Plot.area_m2)).all()) if rows else {}
+    areas: dict[int, float] = ({plot_id: area for plot_id, area in
+                                conn.execute(sa.select(Plot.id, Plot.area_m2)).all()}
+                               if rows else {})
     for row, d, c, inv, unit in zip(rows, frame["district_code"], frame["plot_code"],
                                     frame["investor_ref"], frame["unit_ref"], strict=True):
-        plot_id = plots.get((d, normalize(str(c))))
+        code = normalize(str(c))   # never None for a str
+        plot_id = plots.get((d, code)) if code is not None else None
         if plot_id is None:
             raise errors.InvalidInput(f"allocation names unknown plot {d}/{c}")
         row |= {"plot_id": plot_id, "investor_id": investors[inv],
@@ -257,8 +261,9 @@ def _load_sites(conn: sa.Connection, data: Any, zone_id: int, districts: dict[st
 
     sites = data.customs_sites
     rows = _records(sites, ["code", "name_fa", "name_en", "status"])
-    areas = metric_area(sites.geometry.reset_index(drop=True), srid) if len(sites) else []
-    for row, area, geom in zip(rows, areas, _wkb(sites.geometry), strict=True):
+    site_areas: np.ndarray | list[float] = (
+        metric_area(sites.geometry.reset_index(drop=True), srid) if len(sites) else [])
+    for row, area, geom in zip(rows, site_areas, _wkb(sites.geometry), strict=True):
         row |= {"zone_id": zone_id, "area_m2": float(area), "geom": geom}
     _text(rows, "name_fa", "name_en")
     _insert(conn, CustomsSite, rows, actor)

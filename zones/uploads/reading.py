@@ -152,7 +152,8 @@ def _column_mapping(layers: list[RawLayer], *, options: ReadOptions,
         if file_format is FileFormat.DXF and "code" not in mapping.values():
             mapping["code"] = "code"  # the code read from XDATA or a text label
         return mapping
-    return {c: fold(c) for c in sorted(present) if fold(c) in PLOT_FIELDS}
+    return {c: folded for c in sorted(present)
+            if (folded := fold(c)) is not None and folded in PLOT_FIELDS}
 
 
 def _mapped(layer: RawLayer, columns: dict[str, str], notices: list[Notice], *,

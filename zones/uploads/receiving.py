@@ -179,7 +179,7 @@ def remove_orphans(upload_dir: Path) -> list[Path]:
     A file of a live process (another worker's upload in progress) or of another machine
     is kept; a file with no owner in its name is removed once older than an hour.
     """
-    removed = []
+    removed: list[Path] = []
     incoming = Path(upload_dir) / "incoming"
     if not incoming.is_dir():
         return removed

@@ -364,8 +364,9 @@ def _size_issues(geoms: np.ndarray, land_use: np.ndarray, ids: np.ndarray,
 
 def _outside(geoms: np.ndarray, ids: np.ndarray, context: ValidationContext) -> list[Issue]:
     issues = []
-    checks = (("outside_district", context.district_boundary, {"district": context.district_code}),
-              ("outside_zone", context.zone_boundary, {}))
+    checks: tuple[tuple[str, BaseGeometry | None, dict[str, Any]], ...] = (
+        ("outside_district", context.district_boundary, {"district": context.district_code}),
+        ("outside_zone", context.zone_boundary, {}))
     for code, boundary, extra in checks:
         if boundary is None:
             continue

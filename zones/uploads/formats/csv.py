@@ -59,13 +59,15 @@ def read(path: Path, *, filename: str, options: ReadOptions, limits: UploadLimit
     VertexBudget(filename=filename, limits=limits).add_many(
         np.fromiter(map(wkt_vertices, wkt), dtype=np.int64, count=len(wkt)),
         layer=Path(filename).stem)   # counted on the text, before GEOS parses it
-    geoms = shapely.from_wkt(np.where(wkt == "", None, wkt), on_invalid="ignore")
+    texts = wkt.copy()
+    texts[wkt == ""] = None   # an empty cell is no geometry, not invalid WKT
+    geoms = shapely.from_wkt(texts, on_invalid="ignore")
     bad = np.flatnonzero((wkt != "") & shapely.is_missing(geoms))
     if len(bad):
-        row = int(bad[0])
-        raise WktInvalid(f"{filename}: row {row} (line {lines[row]}) has invalid WKT in "
-                         f"column {column!r}", file=filename, row=row, line=lines[row],
-                         column=column)
+        bad_row = int(bad[0])
+        raise WktInvalid(f"{filename}: row {bad_row} (line {lines[bad_row]}) has invalid WKT "
+                         f"in column {column!r}", file=filename, row=bad_row,
+                         line=lines[bad_row], column=column)
     attributes = {name: [r[i] if i < len(r) else None for r in rows]
                   for i, name in enumerate(header) if i != position}
     frame = gpd.GeoDataFrame(attributes, geometry=list(geoms), index=range(len(rows)))

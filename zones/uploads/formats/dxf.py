@@ -16,6 +16,7 @@ from typing import Any
 import geopandas as gpd
 import shapely
 from ezdxf import recover
+from ezdxf.entities import Polyline
 from ezdxf.lldxf.const import DXFError
 from ezdxf.path import make_path
 
@@ -42,8 +43,8 @@ def read(path: Path, *, filename: str, options: ReadOptions, limits: UploadLimit
     count = 0
     budget = VertexBudget(filename=filename, limits=limits)
     for entity in space.query("LWPOLYLINE POLYLINE LINE"):
-        if entity.dxftype() == "POLYLINE" and not (entity.is_2d_polyline
-                                                   or entity.is_3d_polyline):
+        if isinstance(entity, Polyline) and not (entity.is_2d_polyline
+                                                 or entity.is_3d_polyline):
             continue  # polyface and polygon meshes are not parcels
         count += 1
         check_feature_count(count, filename=filename, limits=limits)
@@ -60,10 +61,10 @@ def read(path: Path, *, filename: str, options: ReadOptions, limits: UploadLimit
     notices: list[Notice] = []
     layers = []
     for name, role in roles.items():
-        rows = shapes[name]
+        shaped = shapes[name]
         frame = gpd.GeoDataFrame(
-            {"code": [code for _, code, _ in rows], "entity": [i for _, _, i in rows]},
-            geometry=[g for g, _, _ in rows])
+            {"code": [code for _, code, _ in shaped], "entity": [i for _, _, i in shaped]},
+            geometry=[g for g, _, _ in shaped])
         ambiguous = _label(frame, labels)
         if ambiguous:
             notices.append(Notice("labels_ambiguous",
@@ -71,7 +72,7 @@ def read(path: Path, *, filename: str, options: ReadOptions, limits: UploadLimit
                                   "was taken as the code",
                                   f"{ambiguous} چندضلعی چند برچسب متنی دارند؛ نخستین به عنوان "
                                   "کد برداشته شد", layer=name, count=ambiguous))
-        polygons = [i for i, (g, _, _) in enumerate(rows) if g.geom_type == "Polygon"]
+        polygons = [i for i, (g, _, _) in enumerate(shaped) if g.geom_type == "Polygon"]
         if polygons:
             notices.append(Notice(
                 "polylines_to_polygons", f"{len(polygons)} closed polylines read as polygons",

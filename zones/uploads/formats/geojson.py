@@ -136,6 +136,8 @@ def _has_unclosed_ring(geometry: Any) -> bool:
     kind, coords = geometry.get("type"), geometry.get("coordinates")
     if kind == "GeometryCollection":
         return any(_has_unclosed_ring(g) for g in geometry.get("geometries") or [])
+    if coords is None:  # no coordinates, no ring (iterating None would end in TypeError)
+        return False
     polygons = [coords] if kind == "Polygon" else coords if kind == "MultiPolygon" else []
     try:
         return any(isinstance(ring, list) and len(ring) > 1 and ring[0] != ring[-1]

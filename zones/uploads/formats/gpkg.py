@@ -41,8 +41,11 @@ def choose_layers(names: list[str], *, options: ReadOptions, filename: str,
     if not names:
         raise FileUnreadable(f"{filename}: no layers", file=filename)
     if options.layers:
-        wanted = {fold(k): role for k, role in options.layers.items()}
-        chosen = {n: wanted[fold(n)] for n in names if fold(n) in wanted}
+        # fold() gives None only for None: no key is dropped
+        wanted = {key: role for k, role in options.layers.items()
+                  if (key := fold(k)) is not None}
+        chosen = {n: wanted[key] for n in names
+                  if (key := fold(n)) is not None and key in wanted}
         missing = sorted(set(wanted) - {fold(n) for n in names})
         if missing or not chosen:
             raise refusal(f"{filename}: layers {missing} not in the file; it has {names}",
