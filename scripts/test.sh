@@ -30,10 +30,22 @@ fi
 
 echo "[test] ruff"
 .venv/bin/ruff check .
+echo "[test] mypy (zones, api, maps)"
+.venv/bin/mypy
 echo "[test] pytest (spatialite + postgis + browser)"
+# In parallel (pytest-xdist): one worker per core, at most 4 (each builds its own template
+# databases); a test file stays on one worker, so its module-scoped Chromium or service
+# starts once. ZONES_TEST_WORKERS=0 runs in this process (e.g. for --pdb).
+workers=${ZONES_TEST_WORKERS:-auto}
+parallel=()
+if [[ "$workers" != "0" ]]; then
+  parallel=(-n "$workers" --maxprocesses 4 --dist loadfile)
+fi
+start=$(date +%s)
 set +e
-.venv/bin/python -m pytest "$@"
+.venv/bin/python -m pytest "${parallel[@]}" "$@"
 status=$?
 set -e
+echo "[test] pytest took $(( $(date +%s) - start )) s"
 if [[ $status -eq 5 ]]; then echo "[test] FAIL: no tests ran" >&2; exit 1; fi
 exit $status

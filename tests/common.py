@@ -8,11 +8,20 @@ from __future__ import annotations
 
 import numpy as np
 import shapely
+import sqlalchemy as sa
 from geoalchemy2.shape import from_shape
 from pyproj import Transformer
 from sqlalchemy.orm import Session
 
-from zones.model import District, DistrictKind, DistrictStatus, Zone
+from zones.model import (
+    District,
+    DistrictKind,
+    DistrictStatus,
+    Investor,
+    ProductionUnit,
+    Role,
+    Zone,
+)
 
 TO_LONLAT = Transformer.from_crs(32639, 4326, always_xy=True)
 # District 1's centre (37.4480 N, 49.5050 E) in UTM 39N.
@@ -52,3 +61,30 @@ def make_zone(session: Session) -> District:
     session.add(district)
     session.commit()
     return district
+
+
+# The accounts of the ``world`` (tests/api) and ``people`` (tests/browser) fixtures: one
+# per role, the investor acting for the demo investor with the most units. Baked into the
+# "demo_people" template (tests/conftest.py), so tests clone them instead of creating them.
+PASSWORD = "correct horse battery"
+PEOPLE = {"inv": Role.INVESTOR, "cons": Role.CONSULTANT, "staff": Role.STAFF,
+          "wg": Role.WORKING_GROUP, "admin": Role.ADMIN}
+
+
+def investors_by_units(session: Session) -> list[tuple[str, int]]:
+    """``(investor ref, units)`` of the investors holding units, most units first."""
+    return [tuple(row) for row in session.execute(
+        sa.select(Investor.ref, sa.func.count(ProductionUnit.id))
+        .join(ProductionUnit).group_by(Investor.ref)
+        .order_by(sa.func.count(ProductionUnit.id).desc(), Investor.ref)).all()]
+
+
+def add_people(session: Session) -> None:
+    """Create the :data:`PEOPLE` accounts (password :data:`PASSWORD`) and commit."""
+    from zones.services.users import create_user
+
+    own = investors_by_units(session)[0][0]
+    for name, role in PEOPLE.items():
+        create_user(session=session, username=name, password=PASSWORD, role=role,
+                    investor_ref=own if role is Role.INVESTOR else None)
+    session.commit()

@@ -10,14 +10,34 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import os
 import secrets
+from collections.abc import Mapping
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from zones.model import Role
 
-_HASHER = PasswordHasher()
+# Tests only: ``ZONES_TEST_CHEAP_PASSWORD_HASHING=1`` (set by tests/conftest.py) swaps in
+# Argon2id at its cheapest cost, so the suite does not spend 0.2 s of CPU per hash. The
+# hashes stay self-describing, so either hasher verifies the other's. It is ignored when
+# ZONES_ENVIRONMENT=production (docs/configuration.md).
+CHEAP_HASHING_ENV = "ZONES_TEST_CHEAP_PASSWORD_HASHING"
+
+
+def _hasher(environ: Mapping[str, str]) -> PasswordHasher:
+    """Argon2id at argon2-cffi's default (RFC 9106 low-memory) cost, unless ``environ``
+    asks for the tests' cheap one outside production."""
+    cheap = (environ.get(CHEAP_HASHING_ENV, "").strip().lower() in {"1", "true", "yes"}
+             and environ.get("ZONES_ENVIRONMENT", "").strip().lower() != "production")
+    if cheap:
+        return PasswordHasher(time_cost=1, memory_cost=8, parallelism=1, hash_len=16,
+                              salt_len=16)
+    return PasswordHasher()
+
+
+_HASHER = _hasher(os.environ)
 TOKEN_PREFIX = "zn_"  # noqa: S105 - a public prefix, not a secret
 
 # Roles that see every investor and unit; investors see their own, the public none.

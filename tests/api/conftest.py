@@ -9,11 +9,17 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
 from api.main import create_app
-from tests.common import PLOT_A, PLOT_B_TOUCHING, PLOT_FAR, make_zone
+from tests.common import (
+    PASSWORD,
+    PLOT_A,
+    PLOT_B_TOUCHING,
+    PLOT_FAR,
+    investors_by_units,
+    make_zone,
+)
 from zones.db import create_engine, session_factory
-from zones.model import Investor, PlotStatus, ProductionUnit, Role
+from zones.model import Investor, PlotStatus, ProductionUnit
 from zones.services.plots import create_plot
-from zones.services.users import create_user
 from zones.settings import Settings
 
 
@@ -32,27 +38,18 @@ def client(settings: Settings) -> Iterator[TestClient]:
         yield test_client
 
 
-PASSWORD = "correct horse battery"
-
-
 @pytest.fixture
 def world(demo_settings: Settings) -> Iterator[dict]:
+    """The demo zone with one account per role (tests.common.PEOPLE, password
+    :data:`PASSWORD`; ``inv`` acts for ``own``, the investor with the most units), served
+    by an app. The accounts come with the database (tests/conftest.py ``demo_settings``)."""
     engine = create_engine(demo_settings)
-    with session_factory(engine, write=True)() as session:
-        owners = session.execute(
-            sa.select(Investor.ref, sa.func.count(ProductionUnit.id))
-            .join(ProductionUnit).group_by(Investor.ref)
-            .order_by(sa.func.count(ProductionUnit.id).desc(), Investor.ref)).all()
+    with session_factory(engine)() as session:
+        owners = investors_by_units(session)
         own, other = owners[0][0], owners[1][0]
         units = {ref: set(session.scalars(sa.select(ProductionUnit.ref).join(Investor)
                                           .where(Investor.ref == ref)))
                  for ref in (own, other)}
-        for name, role in [("inv", Role.INVESTOR), ("cons", Role.CONSULTANT),
-                           ("staff", Role.STAFF), ("wg", Role.WORKING_GROUP),
-                           ("admin", Role.ADMIN)]:
-            create_user(session=session, username=name, password=PASSWORD, role=role,
-                        investor_ref=own if role is Role.INVESTOR else None)
-        session.commit()
         totals = {"n_investors": session.scalar(sa.select(sa.func.count()).select_from(Investor)),
                   "n_units": session.scalar(sa.select(sa.func.count()).select_from(
                       ProductionUnit))}

@@ -24,35 +24,36 @@ import pytest
 import uvicorn
 
 from api.main import create_app
+from tests.common import PASSWORD, investors_by_units
 from zones.settings import Settings
 
 sync_api = pytest.importorskip("playwright.sync_api")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @contextmanager
 def serve(settings: Settings) -> Iterator[str]:
-    """``create_app(settings)`` under uvicorn in a thread; yields its base URL."""
-    port = _free_port()
+    """``create_app(settings)`` under uvicorn in a thread; yields its base URL.
+
+    The server gets a socket already bound to a free port, so parallel test workers can
+    never race for the same port."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
     server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1",
                                            port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + 30
-    while not server.started:
-        if time.monotonic() > deadline:
-            raise RuntimeError("service did not start in 30 s")
-        time.sleep(0.05)
     try:
+        while not server.started:
+            if time.monotonic() > deadline or not thread.is_alive():
+                raise RuntimeError("service did not start in 30 s")
+            time.sleep(0.05)
         yield f"http://127.0.0.1:{port}"
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+        sock.close()
 
 
 @pytest.fixture
@@ -148,34 +149,22 @@ def open_page(browser) -> Iterator[Callable[[str], OpenPage]]:
         seen.page.close()
 
 
-PASSWORD = "correct horse battery"
-
-
 @pytest.fixture
 def people(demo_settings: Settings) -> dict[str, str]:
-    """Accounts in the demo database, one per role: ``inv`` (holding the investor with the
-    most units), ``cons``, ``staff``, ``wg``, ``admin``; all with :data:`PASSWORD`.
-    Returns ``{"investor_ref": ..., "unit_ref": <one of its units>}``.
-    Ask for it before ``live_url``/``tiled_url``."""
+    """Accounts in the demo database, one per role (tests.common.PEOPLE): ``inv`` (holding
+    the investor with the most units), ``cons``, ``staff``, ``wg``, ``admin``; all with
+    :data:`PASSWORD`. The accounts come with the database (tests/conftest.py
+    ``demo_settings``). Returns ``{"investor_ref": ..., "unit_ref": <one of its units>}``."""
     import sqlalchemy as sa
 
     from zones.db import create_engine, session_factory
-    from zones.model import Investor, ProductionUnit, Role
-    from zones.services.users import create_user
+    from zones.model import Investor, ProductionUnit
 
     engine = create_engine(demo_settings)
-    with session_factory(engine, write=True)() as session:
-        own = session.execute(
-            sa.select(Investor.ref).join(ProductionUnit).group_by(Investor.ref)
-            .order_by(sa.func.count(ProductionUnit.id).desc(), Investor.ref).limit(1)).scalar_one()
-        for name, role in [("inv", Role.INVESTOR), ("cons", Role.CONSULTANT),
-                           ("staff", Role.STAFF), ("wg", Role.WORKING_GROUP),
-                           ("admin", Role.ADMIN)]:
-            create_user(session=session, username=name, password=PASSWORD, role=role,
-                        investor_ref=own if role is Role.INVESTOR else None)
+    with session_factory(engine)() as session:
+        own = investors_by_units(session)[0][0]
         unit = session.scalars(sa.select(ProductionUnit.ref).join(Investor)
                                .where(Investor.ref == own).order_by(ProductionUnit.ref)).first()
-        session.commit()
     engine.dispose()
     return {"investor_ref": own, "unit_ref": unit}
 

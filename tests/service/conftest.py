@@ -135,8 +135,10 @@ def service(request: pytest.FixtureRequest, templates: Templates,
         settings = Settings(database_url=f"sqlite:///{workdir / 'zones.sqlite'}")
     else:
         settings = templates.clone(backend, "empty", None)
+    # Started as users start it: the service checks the schema (migrates) itself.
     settings = settings.model_copy(update={"upload_dir": workdir / "uploads",
-                                           "environment": "development"})
+                                           "environment": "development",
+                                           "migrate_on_start": True})
     env = _environment(settings) | {"ZONES_TEST_LOG": str(workdir / "serve.log"),
                                     "ZONES_USER_PASSWORD": PASSWORD}
     cli(env, "demo")
@@ -159,3 +161,5 @@ def service(request: pytest.FixtureRequest, templates: Templates,
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
+        if backend == "postgis":
+            templates.drop(settings)
