@@ -102,7 +102,7 @@ class Settings(BaseSettings):
     ports: list[tuple[float, float]] = Field(
         default=[(49.2700, 37.5380), (49.4680, 37.4740)],
         description="Port gates as lon, lat (default: Caspian Port yard, old Anzali port)")
-    score_weights: dict[str, float] = Field(default_factory=lambda: {
+    score_weights: dict[str, float] = Field(default_factory=lambda: {  # type: ignore[arg-type]
         "jobs_per_ha": 20, "export_share": 15, "technology": 15, "investment_per_m2": 15,
         "env_group": 10, "area_fit": 10, "track_record": 10, "local_inputs": 5},
         description="Review criteria and their maximum points (JSON object)")
