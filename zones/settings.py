@@ -102,9 +102,10 @@ class Settings(BaseSettings):
     ports: list[tuple[float, float]] = Field(
         default=[(49.2700, 37.5380), (49.4680, 37.4740)],
         description="Port gates as lon, lat (default: Caspian Port yard, old Anzali port)")
-    score_weights: dict[str, float] = Field(default_factory=lambda: {  # type: ignore[arg-type]
-        "jobs_per_ha": 20, "export_share": 15, "technology": 15, "investment_per_m2": 15,
-        "env_group": 10, "area_fit": 10, "track_record": 10, "local_inputs": 5},
+    score_weights: dict[str, float] = Field(default_factory=lambda: {
+        "jobs_per_ha": 20.0, "export_share": 15.0, "technology": 15.0,
+        "investment_per_m2": 15.0, "env_group": 10.0, "area_fit": 10.0, "track_record": 10.0,
+        "local_inputs": 5.0},
         description="Review criteria and their maximum points (JSON object)")
     decision_retries: int = Field(5, ge=1, description="Attempts on serialization failures")
     request_review_days: float = Field(

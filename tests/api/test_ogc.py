@@ -29,7 +29,11 @@ def ogc(demo_settings: Settings) -> Iterator[TestClient]:
 
 @pytest.fixture
 def plots(demo_session) -> gpd.GeoDataFrame:
-    return frames.plot_frame(demo_session)
+    found = frames.plot_frame(demo_session)
+    # End the read: on SpatiaLite the session's open write transaction would hold the
+    # database lock, and a service started by the test would wait behind it.
+    demo_session.rollback()
+    return found
 
 
 def _href(body: dict, rel: str) -> str | None:
