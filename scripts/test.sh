@@ -33,12 +33,12 @@ echo "[test] ruff"
 echo "[test] mypy (zones, api, maps)"
 .venv/bin/mypy
 echo "[test] pytest (spatialite + postgis + browser)"
-# In parallel (pytest-xdist): one worker more than the cores, at most 4 (each builds its own
-# template databases). Many tests wait — on a service process, a lock, Chromium — so a third
-# worker on two cores fills those waits. A test file stays on one worker, so its
-# module-scoped Chromium or service starts once. ZONES_TEST_WORKERS=0 runs in this process
-# (e.g. for --pdb).
-workers=${ZONES_TEST_WORKERS:-$(( $(nproc) + 1 ))}
+# In parallel (pytest-xdist): one worker per core, at most 4 (each builds its own template
+# databases). A third worker on two cores took 10 % off pytest's time but starved the fault
+# suite's service (its /health past 1 s under ten concurrent uploads). A test file stays on
+# one worker, so its module-scoped Chromium or service starts once. ZONES_TEST_WORKERS=0
+# runs in this process (e.g. for --pdb).
+workers=${ZONES_TEST_WORKERS:-auto}
 parallel=()
 if [[ "$workers" != "0" ]]; then
   parallel=(-n "$workers" --maxprocesses 4 --dist loadfile)
