@@ -3,7 +3,8 @@
 The transaction rule. A request has one database session, :func:`get_session`: the
 sign-in lookup, the handler and every service it calls share it (one connection at a
 time). Services take ``*, session`` and never commit; this dependency commits once when
-the handler returns, before the response is sent, and rolls back if it raises. A
+the handler returns, before the response is sent, and rolls back if it raises (but for
+a refusal whose record must stand, ``ZonesError.keeps_writes``: a failed sign-in). A
 request that may change data (any method but GET, HEAD and OPTIONS) gets a session
 from the write factory: on SpatiaLite its transaction starts with ``BEGIN IMMEDIATE``,
 so concurrent writers queue for the write lock instead of failing half-way.
@@ -21,6 +22,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
+from zones import errors
 from zones.settings import Settings
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -37,6 +39,12 @@ def get_session(request: Request) -> Iterator[Session]:
     with factory() as session:
         try:
             yield session
+        except errors.ZonesError as exc:
+            if exc.keeps_writes:
+                session.commit()  # e.g. a failed sign-in: refused, but counted
+            else:
+                session.rollback()
+            raise
         except BaseException:
             session.rollback()
             raise

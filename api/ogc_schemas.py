@@ -6,9 +6,10 @@ Links are absolute URLs built from the request, so they stay right behind a prox
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from fastapi import Request
+from geojson_pydantic import Feature, FeatureCollection
 from pydantic import BaseModel, Field
 
 from api.geojson import GEOJSON, page_links
@@ -28,6 +29,17 @@ class Link(BaseModel):
     rel: str
     type: str | None = None
     title: str | None = None
+
+
+Feat = TypeVar("Feat", bound=Feature)
+
+
+class FeaturePage(FeatureCollection[Feat], Generic[Feat]):
+    """A page of features with its count and ``self``/``next`` links (the GeoJSON lists
+    and OGC API items share it)."""
+
+    numberReturned: int
+    links: list[Link]
 
 
 class LandingPage(BaseModel):

@@ -19,6 +19,9 @@ class ZonesError(Exception):
 
     code: ClassVar[str] = "zones_error"
     title: ClassVar[str] = "Request could not be processed"
+    # True for a refusal whose own record must stand (a failed sign-in counts towards the
+    # throttle): the request's unit of work commits what was written, then answers it.
+    keeps_writes: ClassVar[bool] = False
 
     def __init__(self, detail: str, **extra: Any) -> None:
         super().__init__(detail)
@@ -104,6 +107,7 @@ class NotAuthenticated(ZonesError):
 class InvalidCredentials(NotAuthenticated):
     code = "invalid_credentials"
     title = "Invalid credentials"
+    keeps_writes = True  # the failure is recorded for the login throttle
 
 
 class Forbidden(ZonesError):

@@ -5,10 +5,9 @@ from __future__ import annotations
 from typing import Annotated
 
 import sqlalchemy as sa
-from fastapi import APIRouter, Path, Request, Response
+from fastapi import APIRouter, Path, Request
 
 from api.deps import SettingsDep, WriteSessionDep
-from api.errors import error_response
 from api.routers.auth import THROTTLED, client_address
 from api.schemas.accounts import PasswordChange, UserCreate, UserOut, UserUpdate
 from api.security import CurrentUser, current_token_id, require
@@ -49,14 +48,9 @@ def patch_user(username: Username, body: UserUpdate, user: Admin,
 @router.post("/me/password", status_code=204, response_model=None, responses=THROTTLED,
              summary="Change one's own password; every other session and token is revoked")
 def post_password(request: Request, body: PasswordChange, user: CurrentUser,
-                  session: WriteSessionDep, settings: SettingsDep) -> Response | None:
+                  session: WriteSessionDep, settings: SettingsDep) -> None:
     session.info.update(actor=user.username, actor_id=user.id)
-    try:
-        change_password(session=session, user=user, current=body.current_password,
-                        new=body.new_password, address=client_address(request),
-                        settings=settings, keep_token_id=current_token_id(request))
-    except errors.InvalidCredentials as exc:
-        # A wrong current password counts as a failed sign-in, and the count must stand:
-        # answered as a response, not raised, so the request's unit of work commits it.
-        return error_response(request, exc)
-    return None
+    # A wrong current password counts as a failed sign-in (InvalidCredentials keeps it).
+    change_password(session=session, user=user, current=body.current_password,
+                    new=body.new_password, address=client_address(request),
+                    settings=settings, keep_token_id=current_token_id(request))

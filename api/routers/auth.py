@@ -6,14 +6,13 @@ import datetime as dt
 from typing import Annotated, Any
 
 import sqlalchemy as sa
-from fastapi import APIRouter, Depends, Path, Request, Response
+from fastapi import APIRouter, Depends, Path, Request
 from fastapi.security import OAuth2PasswordRequestForm
 
 from api.deps import SessionDep, SettingsDep, WriteSessionDep
-from api.errors import Problem, error_response
+from api.errors import Problem
 from api.schemas.auth import Me, Token, TokenInfo
 from api.security import CurrentUser
-from zones import errors
 from zones.model import ApiToken
 from zones.services.users import authenticate, issue_token, revoke_token
 
@@ -34,14 +33,9 @@ def client_address(request: Request) -> str:
 @router.post("/auth/token", response_model=Token, responses=THROTTLED,
              summary="Exchange username and password for a bearer token (8 hours)")
 def token(request: Request, form: Annotated[OAuth2PasswordRequestForm, Depends()],
-          session: WriteSessionDep, settings: SettingsDep) -> Token | Response:
-    try:
-        user = authenticate(session=session, username=form.username, password=form.password,
-                            address=client_address(request), settings=settings)
-    except errors.InvalidCredentials as exc:
-        # The failure is recorded and must stand though the sign-in fails: answered as a
-        # response, not raised, so the request's unit of work commits it.
-        return error_response(request, exc)
+          session: WriteSessionDep, settings: SettingsDep) -> Token:
+    user = authenticate(session=session, username=form.username, password=form.password,
+                        address=client_address(request), settings=settings)
     session.info["actor"] = user.username
     row, text = issue_token(session=session, user=user, name="login", lifetime=LOGIN_LIFETIME)
     return Token(access_token=text, token_id=row.id, expires_at=row.expires_at)

@@ -89,7 +89,7 @@ def login(
         user = authenticate(session=session, username=username, password=password,
                             address=client_address(request), settings=settings)
     except errors.InvalidCredentials:
-        # Answered, not raised: the request's unit of work commits the recorded failure.
+        # The failure is recorded; a redirect is an answer, so it is committed.
         return RedirectResponse(f"/login?lang={lang}&failed=true", status_code=303)
     except errors.LoginThrottled as exc:
         # The form again, saying how long to wait; a person reads it, a script the status.

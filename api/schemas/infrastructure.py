@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from geojson_pydantic import Feature, FeatureCollection, Polygon
+from geojson_pydantic import Feature, Polygon
 from geojson_pydantic.geometries import Geometry
 from pydantic import BaseModel, Field
 
-from api.ogc_schemas import Link
+from api.ogc_schemas import FeaturePage, Link
 from api.params import Input
 from zones.model import Network, SiteStatus, WorkStatus
 
@@ -37,11 +37,8 @@ class AssetFeature(Feature[Geometry, AssetProperties]):
     links: list[Link] | None = Field(None, description="One asset: its self link")
 
 
-class AssetCollection(FeatureCollection[Feature[Geometry, AssetProperties]]):
+class AssetCollection(FeaturePage[Feature[Geometry, AssetProperties]]):
     """A page of assets, with ``self`` and (when more follow) ``next`` links."""
-
-    numberReturned: int
-    links: list[Link]
 
 
 class AssetUpdate(Input):
@@ -85,11 +82,8 @@ class SiteFeature(Feature[Polygon, SiteProperties]):
     links: list[Link] | None = Field(None, description="One site: its self link")
 
 
-class SiteCollection(FeatureCollection[Feature[Polygon, SiteProperties]]):
+class SiteCollection(FeaturePage[Feature[Polygon, SiteProperties]]):
     """A page of customs sites, with ``self`` and (when more follow) ``next`` links."""
-
-    numberReturned: int
-    links: list[Link]
 
 
 class SiteDecision(Input):
@@ -118,8 +112,5 @@ class ExpansionFeature(Feature[Polygon, ExpansionProperties]):
     links: list[Link] | None = Field(None, description="One area: its self link")
 
 
-class ExpansionCollection(FeatureCollection[Feature[Polygon, ExpansionProperties]]):
+class ExpansionCollection(FeaturePage[Feature[Polygon, ExpansionProperties]]):
     """Every expansion area, with a ``self`` link."""
-
-    numberReturned: int
-    links: list[Link]

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from geojson_pydantic import Feature, FeatureCollection
+from geojson_pydantic import Feature
 from geojson_pydantic.geometries import Geometry
 from pydantic import Field
 
-from api.ogc_schemas import Link
+from api.ogc_schemas import FeaturePage, Link
 
 
 class OgcFeature(Feature[Geometry, dict[str, Any]]):
@@ -22,10 +22,8 @@ class OgcFeature(Feature[Geometry, dict[str, Any]]):
     links: list[Link] = Field(default_factory=list)
 
 
-class OgcFeatureCollection(FeatureCollection[Feature[Geometry, dict[str, Any]]]):
+class OgcFeatureCollection(FeaturePage[Feature[Geometry, dict[str, Any]]]):
     """A page of a collection's features (CRS84), counted, with ``self``/``next`` links."""
 
-    numberReturned: int
     numberMatched: int
     timeStamp: str = Field(description="When the page was made (RFC 3339, UTC)")
-    links: list[Link]

@@ -9,10 +9,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from geojson_pydantic import Feature, FeatureCollection, Polygon
+from geojson_pydantic import Feature, Polygon
 from pydantic import BaseModel, Field
 
-from api.ogc_schemas import Link
+from api.ogc_schemas import FeaturePage
 from api.params import Input
 from zones.model import LandUse, PlotStatus
 
@@ -34,11 +34,8 @@ class PlotProperties(BaseModel):
 PlotFeature = Feature[Polygon, PlotProperties]
 
 
-class PlotCollection(FeatureCollection[PlotFeature]):
+class PlotCollection(FeaturePage[PlotFeature]):
     """A page of current plots, with ``self`` and (when more follow) ``next`` links."""
-
-    numberReturned: int
-    links: list[Link]
 
 
 class PlotUpdate(Input):

@@ -26,6 +26,7 @@ from zones.model import (
     ReservationStatus,
 )
 from zones.services import decisions, requests, scoring
+from zones.services.request_views import request_views
 from zones.services.requests import ALLOWED
 
 S = RequestStatus
@@ -158,7 +159,7 @@ def test_reservation_expires_by_itself(session, site, rules) -> None:
     assert held.expires_at == t0 + dt.timedelta(hours=72)
     later = t0 + dt.timedelta(hours=73)
     # Read: ignored at once, before any sweep.
-    assert decisions.shown_status(session, request, later) is S.EXPIRED
+    assert request_views(session, [request], now=later)[0].status is S.EXPIRED
     assert decisions.live_reservation(session, now=later, plot_id=site.plots["2"].id) is None
     # Another request may now take the plot (its reserve sweeps the lapsed one).
     rival = _reviewed(session, site, investor=site.inv1)

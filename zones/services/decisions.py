@@ -61,7 +61,7 @@ from zones.services.scoring import gate_failures, total
 from zones.settings import Settings
 
 
-def _live(reservation: Any, now: Any) -> sa.ColumnElement[bool]:
+def live(reservation: Any, now: Any) -> sa.ColumnElement[bool]:
     """A reservation that still holds its plot: live and not lapsed at ``now`` (a lapsed
     one is ignored by every read until the sweep closes it)."""
     return sa.and_(reservation.status == ReservationStatus.LIVE, reservation.expires_at > now)
@@ -70,21 +70,12 @@ def _live(reservation: Any, now: Any) -> sa.ColumnElement[bool]:
 def live_reservation(session: Session, *, now: dt.datetime, request_id: int | None = None,
                      plot_id: int | None = None) -> Reservation | None:
     """The live, unexpired reservation of a request or plot (a lapsed one is ignored)."""
-    stmt = sa.select(Reservation).where(_live(Reservation, now))
+    stmt = sa.select(Reservation).where(live(Reservation, now))
     if request_id is not None:
         stmt = stmt.where(Reservation.request_id == request_id)
     if plot_id is not None:
         stmt = stmt.where(Reservation.plot_id == plot_id)
     return session.scalars(stmt).first()
-
-
-def shown_status(session: Session, request: AllocationRequest, now: dt.datetime
-                 ) -> RequestStatus:
-    """The status a reader sees: a reserved request whose reservation lapsed is expired."""
-    if request.status is RequestStatus.RESERVED and live_reservation(
-            session, now=now, request_id=request.id) is None:
-        return RequestStatus.EXPIRED
-    return request.status
 
 
 def sweep_expired(session: Session, *, now: dt.datetime | None = None,
@@ -130,7 +121,7 @@ def _locked_plot(session: Session, plot_id: int, now: dt.datetime) -> _PlotState
     allocated = session.scalar(sa.select(sa.exists().where(
         Allocation.plot_id == plot.id, Allocation.status == AllocationStatus.ACTIVE)))
     held = session.execute(sa.select(Reservation.request_id, Reservation.expires_at).where(
-        Reservation.plot_id == plot.id, _live(Reservation, now)).limit(1)).first()
+        Reservation.plot_id == plot.id, live(Reservation, now)).limit(1)).first()
     policy = session.scalar(sa.select(DistrictPolicy).where(
         DistrictPolicy.district_id == plot.district_id))
     return _PlotState(plot=plot, allocated=bool(allocated),

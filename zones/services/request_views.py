@@ -3,8 +3,8 @@
 Read only. For any number of requests: one query for their investors' and units' refs,
 one for their live reservations (with the plot and district codes), and, when the
 requests were selected with :func:`with_details`, one each for their scores and status
-history. The status shown is the one :func:`zones.services.decisions.shown_status`
-gives: a reserved request whose reservation lapsed reads as expired.
+history. The status shown is the one a reader must see: a reserved request whose
+reservation lapsed reads as expired (the sweep closes it later).
 """
 
 from __future__ import annotations
@@ -25,9 +25,9 @@ from zones.model import (
     ProductionUnit,
     RequestStatus,
     Reservation,
-    ReservationStatus,
     utcnow,
 )
+from zones.services.decisions import live
 
 
 @dataclass(frozen=True)
@@ -73,9 +73,7 @@ def request_views(session: Session, requests: Sequence[AllocationRequest], *,
                       Plot.code.label("plot_code"), District.code.label("district_code"))
             .join(Plot, Plot.id == Reservation.plot_id)
             .join(District, District.id == Plot.district_id)
-            .where(Reservation.request_id.in_(ids),
-                   Reservation.status == ReservationStatus.LIVE,
-                   Reservation.expires_at > now)
+            .where(Reservation.request_id.in_(ids), live(Reservation, now))
             .order_by(Reservation.id)):
         held.setdefault(row.request_id, HeldPlot(district=row.district_code,
                                                   code=row.plot_code,

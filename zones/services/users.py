@@ -60,7 +60,7 @@ def authenticate(*, session: Session, username: str, password: str, address: str
     one is refused too, or the throttle would only slow a guesser down. Raises
     :class:`~zones.errors.InvalidCredentials` otherwise, after recording the failure in
     ``session``: the sign-in fails but the count must not, so the caller commits it all the
-    same (an API handler answers the error instead of raising it). A success clears the
+    same (the error keeps its writes: ``keeps_writes``). A success clears the
     account's failures; the caller commits it with the token it issues.
     """
     name = (fold(username) or "")[:150]
